@@ -1,0 +1,94 @@
+"""The `train.py` command line, generated from `TrainConfig`.
+
+Every config field becomes a flag with the field's default, so the CLI and the
+library never disagree about hyperparameters.
+"""
+
+import argparse
+import dataclasses
+import sys
+
+from keras_gan.config import TrainConfig
+from keras_gan.errors import UserError
+
+HELP = {
+    "arch": "network pair: 'gan' (fully connected) or 'dcgan' (convolutional)",
+    "epochs": "passes over the 60,000 training digits",
+    "batch_size": "images per training step (global batch under a distribution strategy)",
+    "latent_dim": "length of the noise vector z",
+    "lr": "Adam learning rate of both networks",
+    "beta1": "Adam beta_1 of both networks",
+    "from_logits": "D outputs a logit and the BCE loss applies the sigmoid (--no-from-logits: D ends in a sigmoid)",
+    "seed": "seeds weights, data order and noise; the same seed repeats a CPU run",
+    "data": "local MNIST: a .npz with x_train/y_train or a folder of IDX files "
+    "(default: download with keras.datasets.mnist)",
+    "out": "run folder (default: saved_models/<arch>-<timestamp>)",
+    "grid_size": "the per-epoch image grid is N x N digits",
+    "tensorboard": "also write TensorBoard logs (losses and the image grid) into <out>/tensorboard",
+}
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except empty ones whose meaning the help text gives."""
+
+    def _get_help_string(self, action):
+        if action.default in ("", None):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage dump), exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser(prog="train.py"):
+    parser = OneLineErrorParser(
+        prog=prog,
+        description="Train a GAN on MNIST digits. Outputs go to a run folder: config.json, "
+        "metrics.csv, an image grid per epoch, progress.gif, checkpoint.npz and generator.keras.",
+        formatter_class=_HelpFormatter,
+    )
+    from keras_gan.networks import NETWORKS
+
+    for field in dataclasses.fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        help_text = HELP[field.name]
+        if field.type in (bool, "bool"):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
+        elif field.name == "arch":
+            parser.add_argument(flag, choices=sorted(NETWORKS), default=field.default, help=help_text)
+        else:
+            kind = {"int": int, "float": float, "str": str}.get(field.type, field.type)
+            parser.add_argument(flag, type=kind, default=field.default, help=help_text)
+    parser.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue a stopped run from its last completed epoch; its config.json is used, "
+        "and --epochs, if given, raises the total number of epochs",
+    )
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        # Keras is imported only now, so --help and flag errors are instant.
+        from keras_gan import training
+
+        if args.resume:
+            given = any(a == "--epochs" or a.startswith("--epochs=") for a in argv)
+            explicit_epochs = args.epochs if given else None
+            config = training.resume_config(args.resume, epochs=explicit_epochs)
+            run_dir = training.train(config, resume=True)
+        else:
+            values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
+            run_dir = training.train(TrainConfig(**values))
+    except UserError as e:
+        parser.exit(2, f"{parser.prog}: error: {e}\n")
+    print(f"Run folder: {run_dir}")
+    return 0

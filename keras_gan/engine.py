@@ -1,0 +1,158 @@
+"""The GAN engine: one `keras.Model` that trains any registered network pair."""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_gan import losses
+
+
+def default_optimizer(lr=2e-4, beta1=0.5):
+    """Adam(2e-4, beta_1=0.5), the DCGAN paper's setting."""
+    return keras.optimizers.Adam(learning_rate=lr, beta_1=beta1)
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class GAN(keras.Model):
+    """A generator and a discriminator trained against each other by `fit()`.
+
+    Each `train_step` first updates D on a real batch and a generated batch,
+    then updates G on fresh noise, scored against the "valid" label. Calling
+    the model on noise runs the generator.
+
+    Args:
+        generator: Maps z [batch, latent_dim] to images in [-1, 1].
+        discriminator: Maps images to [batch, 1] logits (`from_logits=True`)
+            or probabilities.
+        latent_dim: Length of z.
+        from_logits: How the BCE loss reads D's output.
+        seed: Seed of the noise stream; `None` for a random one.
+        **kwargs: Forwarded to `keras.Model`.
+
+    Example:
+
+    >>> generator, discriminator = build_networks("gan")
+    >>> gan = GAN(generator, discriminator, seed=0)
+    >>> gan.compile()
+    >>> gan.fit(images_in_minus1_1, epochs=1, batch_size=64)
+    >>> samples = gan(keras.random.normal((16, 100)))
+    """
+
+    def __init__(self, generator, discriminator, latent_dim=100, from_logits=True, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.from_logits = from_logits
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        # D's mean probability of "real": both near 1 or both near 0 means
+        # D has won or lost outright, a collapse you can see in the bar.
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        # Both sub-networks are built; this lets fit() run under a
+        # tf.distribute strategy without a symbolic build of the whole model.
+        self.built = True
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Sets one optimizer per network (default `default_optimizer()`).
+
+        Both are built here, so that under a distribution strategy their
+        variables are created inside the strategy's scope.
+        """
+        super().compile(optimizer=None, **kwargs)
+        self.d_optimizer = d_optimizer or default_optimizer()
+        self.g_optimizer = g_optimizer or default_optimizer()
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def sample_noise(self, batch_size):
+        """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, data):
+        # fit() on a dataset passes the batch; train_on_batch passes (x, None, None).
+        real_images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        batch_size = tf.shape(real_images)[0]  # dynamic: the last batch may be smaller
+        # Losses are divided by the global batch: see keras_gan.losses.
+        global_batch = ops.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, "float32")
+        d_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, global_batch)
+        g_loss = self.train_generator(batch_size, global_batch)
+
+        # The losses are already this replica's share of the global mean, and
+        # tf.distribute sums the trackers' states across replicas.
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(losses.to_probability(real_outputs, self.from_logits))
+        self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_discriminator(self, real_images, global_batch):
+        """One D step on a real batch and a generated batch; G's weights are not touched.
+
+        Returns:
+            (d_loss, D's outputs on the real batch, D's outputs on the fakes).
+        """
+        fake_images = self.generator(self.sample_noise(tf.shape(real_images)[0]), training=True)
+        with tf.GradientTape() as tape:
+            real_outputs = self.discriminator(real_images, training=True)
+            fake_outputs = self.discriminator(fake_images, training=True)
+            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, global_batch)
+        weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
+        return d_loss, real_outputs, fake_outputs
+
+    def train_generator(self, batch_size, global_batch):
+        """One G step on fresh noise, scored against the "valid" label; D is not updated.
+
+        Returns:
+            g_loss.
+        """
+        with tf.GradientTape() as tape:
+            generated = self.generator(self.sample_noise(batch_size), training=True)
+            fake_outputs = self.discriminator(generated, training=True)
+            g_loss = losses.generator_loss(fake_outputs, self.from_logits, global_batch)
+        weights = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(g_loss, weights), weights)
+        return g_loss
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            latent_dim=self.latent_dim,
+            from_logits=self.from_logits,
+            seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+        )

@@ -1,0 +1,46 @@
+"""Atomic file writes: a crash mid-write never leaves a half-written file.
+
+Every output that a later step reads back (checkpoints, models, configs,
+images) is written to a temporary file in the same folder, then renamed over
+the target. A rename within one file system is atomic on POSIX.
+"""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yields a temporary path next to `path`; renames it to `path` on success.
+
+    The temporary name keeps the target's suffix, because some writers (Keras'
+    `model.save`, Pillow) choose the format from it. On an exception the
+    temporary file is removed and the target is left as it was.
+
+    Example:
+
+    >>> with atomic_path("run/generator.keras") as tmp:
+    ...     model.save(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    # mkstemp makes the file private (0600); give it the usual permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path, text):
+    """Writes `text` to `path` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)

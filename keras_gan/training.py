@@ -1,0 +1,119 @@
+"""`train(config)`: the whole training run, from data to a run folder.
+
+`train.py` is a thin command line over this function; tests call it directly.
+"""
+
+import dataclasses
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_gan import callbacks, data
+from keras_gan.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from keras_gan.config import TrainConfig
+from keras_gan.engine import GAN, default_optimizer
+from keras_gan.errors import UserError
+from keras_gan.io import atomic_path
+from keras_gan.networks import build_networks
+
+CONFIG_NAME = "config.json"
+GENERATOR_NAME = "generator.keras"
+METRICS_NAME = "metrics.csv"
+
+
+def build_gan(config):
+    """A compiled `GAN` for `config` (weights initialised from `config.seed`)."""
+    keras.utils.set_random_seed(config.seed)
+    generator, discriminator = build_networks(config.arch, config.latent_dim, config.from_logits)
+    gan = GAN(generator, discriminator, latent_dim=config.latent_dim, from_logits=config.from_logits, seed=config.seed)
+    gan.compile(
+        d_optimizer=default_optimizer(config.lr, config.beta1),
+        g_optimizer=default_optimizer(config.lr, config.beta1),
+    )
+    return gan
+
+
+def grid_noise(config):
+    """The fixed z of the per-epoch grid, a function of the seed alone."""
+    rng = np.random.default_rng(config.seed)
+    return rng.standard_normal((config.grid_size**2, config.latent_dim)).astype(np.float32)
+
+
+def default_run_dir(arch):
+    return Path("saved_models") / f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def resume_config(run_dir, epochs=None):
+    """The saved config of `run_dir`, with `epochs` raised if given."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CHECKPOINT_NAME).exists():
+        raise UserError(f"--resume {run_dir}: no {CHECKPOINT_NAME} in this folder, nothing to resume")
+    config = TrainConfig.from_json(run_dir / CONFIG_NAME)
+    config.out = str(run_dir)
+    if epochs is not None:
+        config.epochs = epochs
+    return config
+
+
+def train(config, resume=False, verbose=1):
+    """Trains a GAN as `config` says and returns the run folder.
+
+    Args:
+        config: A `TrainConfig`. Its `out` is the run folder; an empty `out`
+            becomes `saved_models/<arch>-<timestamp>`.
+        resume: Continue the run in `config.out` from its checkpoint (see
+            `resume_config`) instead of starting a new one.
+        verbose: Passed to `fit()`: 1 shows Keras' progress bar.
+
+    Returns:
+        The run folder, holding `config.json`, `metrics.csv`, the grids,
+        `progress.gif`, `checkpoint.npz` and `generator.keras`.
+    """
+    config = dataclasses.replace(config).validate()
+    run_dir = Path(config.out) if config.out else default_run_dir(config.arch)
+    if not resume and (run_dir / CHECKPOINT_NAME).exists():
+        raise UserError(f"--out {run_dir} already holds a run; pass --resume {run_dir} to continue it")
+    # Load data before touching the run folder: bad data leaves nothing behind.
+    x, _ = data.load_mnist(config.data)
+
+    gan = build_gan(config)
+    noise = grid_noise(config)
+    start_epoch = 0
+    if resume:
+        start_epoch, noise = load_checkpoint(gan, run_dir / CHECKPOINT_NAME)
+        callbacks.MetricsCSV.truncate(run_dir / METRICS_NAME, start_epoch)
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    config.out = str(run_dir)
+    config.to_json(run_dir / CONFIG_NAME)
+
+    dataset, steps = data.make_dataset(x, config.batch_size, config.seed, start_epoch, config.epochs)
+    run_callbacks = [
+        callbacks.MetricsCSV(run_dir / METRICS_NAME, steps * config.batch_size),
+        callbacks.ImageGrid(run_dir, noise, config.grid_size),
+    ]
+    if config.tensorboard:
+        run_callbacks.append(callbacks.TensorBoard(run_dir / "tensorboard", noise, config.grid_size))
+    # Last, so that an epoch counts as done only once its outputs are written.
+    run_callbacks.append(callbacks.Checkpoint(run_dir / CHECKPOINT_NAME, noise))
+
+    if start_epoch < config.epochs:
+        gan.fit(
+            dataset,
+            epochs=config.epochs,
+            initial_epoch=start_epoch,
+            steps_per_epoch=steps,
+            callbacks=run_callbacks,
+            verbose=verbose,
+            shuffle=False,  # the dataset is already shuffled, per epoch
+        )
+    save_generator(gan.generator, run_dir / GENERATOR_NAME)
+    return run_dir
+
+
+def save_generator(generator, path):
+    """Saves the generator as a `.keras` file, atomically."""
+    with atomic_path(path) as tmp:
+        generator.save(tmp)

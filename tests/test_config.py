@@ -1,0 +1,38 @@
+import dataclasses
+
+import pytest
+
+from keras_gan.config import TrainConfig
+from keras_gan.errors import UserError
+
+
+def test_json_round_trip(tmp_path):
+    config = TrainConfig(arch="gan", epochs=3, lr=1e-3, from_logits=False, data="x.npz")
+    config.to_json(tmp_path / "config.json")
+    assert TrainConfig.from_json(tmp_path / "config.json") == config
+
+
+def test_unknown_keys_are_refused(tmp_path):
+    (tmp_path / "config.json").write_text('{"arch": "gan", "epochz": 3}')
+    with pytest.raises(UserError, match=r"unknown keys \['epochz'\]"):
+        TrainConfig.from_json(tmp_path / "config.json")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(arch="resnet"), r"--arch must be one of \['dcgan', 'gan'\]. Received: arch='resnet'"),
+        (dict(epochs=0), "--epochs must be a positive integer. Received: 0"),
+        (dict(batch_size=-1), "--batch-size must be a positive integer. Received: -1"),
+        (dict(latent_dim=0), "--latent-dim"),
+        (dict(lr=0.0), "--lr must be positive"),
+        (dict(beta1=1.0), r"--beta1 must be in \[0, 1\)"),
+    ],
+)
+def test_validate_names_the_bad_flag(change, message):
+    with pytest.raises(UserError, match=message):
+        dataclasses.replace(TrainConfig(), **change).validate()
+
+
+def test_defaults_are_valid():
+    TrainConfig().validate()

@@ -1,0 +1,127 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_gan.engine import GAN
+from keras_gan.networks import NETWORKS, build_networks
+from tests.conftest import synthetic_digits
+
+ARCHS = sorted(NETWORKS)
+
+
+def real_batch(n=16):
+    x, _ = synthetic_digits(n)
+    return (x[..., None].astype("float32") / 127.5 - 1.0).astype("float32")
+
+
+def make_gan(arch, from_logits=True, seed=0, **compile_kwargs):
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = build_networks(arch, from_logits=from_logits)
+    gan = GAN(generator, discriminator, from_logits=from_logits, seed=seed)
+    gan.compile(**compile_kwargs)
+    return gan
+
+
+def snapshot(variables):
+    return [keras.ops.convert_to_numpy(v) for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, keras.ops.convert_to_numpy(v)) for b, v in zip(before, variables)]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_one_train_step_moves_both_networks(arch):
+    gan = make_gan(arch)
+    g_before = snapshot(gan.generator.trainable_variables)
+    d_before = snapshot(gan.discriminator.trainable_variables)
+    logs = gan.train_on_batch(real_batch(), return_dict=True)
+    assert all(changed(g_before, gan.generator.trainable_variables))
+    assert all(changed(d_before, gan.discriminator.trainable_variables))
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v) for v in logs.values())
+    assert 0 <= logs["d_real"] <= 1 and 0 <= logs["d_fake"] <= 1
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_discriminator_update_does_not_touch_generator(arch):
+    gan = make_gan(arch)
+    g_before = snapshot(gan.generator.trainable_variables)
+    d_before = snapshot(gan.discriminator.trainable_variables)
+    gan.train_discriminator(real_batch(), 16.0)
+    assert not any(changed(g_before, gan.generator.trainable_variables))
+    assert all(changed(d_before, gan.discriminator.trainable_variables))
+    assert int(gan.g_optimizer.iterations) == 0 and int(gan.d_optimizer.iterations) == 1
+
+
+def test_generator_update_does_not_touch_discriminator():
+    gan = make_gan("gan")
+    d_before = snapshot(gan.discriminator.trainable_variables)
+    g_before = snapshot(gan.generator.trainable_variables)
+    gan.train_generator(16, 16.0)
+    assert not any(changed(d_before, gan.discriminator.trainable_variables))
+    assert all(changed(g_before, gan.generator.trainable_variables))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_from_logits_on_and_off_give_the_same_loss(arch):
+    # The sigmoid is an activation, not a weight: the same weights make the
+    # same model, and the two ways of computing BCE must agree.
+    with_logits = make_gan(arch, from_logits=True)
+    with_probs = make_gan(arch, from_logits=False, seed=1)
+    for src, dst in (
+        (with_logits.generator, with_probs.generator),
+        (with_logits.discriminator, with_probs.discriminator),
+    ):
+        dst.set_weights(src.get_weights())
+    sgd = lambda: keras.optimizers.SGD(0.0)  # noqa: E731  (zero step: compare losses only)
+    for gan in (with_logits, with_probs):
+        gan.compile(d_optimizer=sgd(), g_optimizer=sgd())
+        gan.seed_generator.state.assign([0, 7])
+    real = real_batch()
+    a = [float(x) for x in with_logits.train_discriminator(real, 16.0)[0:1]] + [
+        float(with_logits.train_generator(16, 16.0))
+    ]
+    b = [float(x) for x in with_probs.train_discriminator(real, 16.0)[0:1]] + [
+        float(with_probs.train_generator(16, 16.0))
+    ]
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_same_seed_repeats_a_step_exactly():
+    runs = []
+    for _ in range(2):
+        gan = make_gan("dcgan", seed=3)
+        gan.train_on_batch(real_batch(), return_dict=True)
+        runs.append(snapshot(gan.generator.variables))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_separates_a_trivial_batch():
+    # Real images are all white; D should quickly learn to tell them from G's.
+    gan = make_gan("gan", seed=0)
+    real = np.ones((32, 28, 28, 1), "float32")
+    first = gan.train_on_batch(real, return_dict=True)
+    for _ in range(20):
+        last = gan.train_on_batch(real, return_dict=True)
+    assert last["d_real"] > first["d_real"]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_whole_gan_keras_round_trip(arch, tmp_path):
+    gan = make_gan(arch)
+    gan.train_on_batch(real_batch(), return_dict=True)
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, GAN)
+    assert loaded.latent_dim == gan.latent_dim and loaded.from_logits == gan.from_logits
+    z = np.random.default_rng(0).standard_normal((8, 100)).astype("float32")
+    np.testing.assert_array_equal(np.array(loaded(z)), np.array(gan(z)))
+    images = np.array(gan(z))
+    np.testing.assert_array_equal(np.array(loaded.discriminator(images)), np.array(gan.discriminator(images)))
+    # Optimizer state comes back too, so training can go on from the file.
+    assert int(loaded.d_optimizer.iterations) == 1
+    for a, b in zip(loaded.g_optimizer.variables, gan.g_optimizer.variables):
+        np.testing.assert_array_equal(np.array(a), np.array(b))

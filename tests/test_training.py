@@ -1,0 +1,137 @@
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_gan import training
+from keras_gan.callbacks import read_csv
+from keras_gan.checkpoint import _variable_groups
+from keras_gan.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def final_state(run_dir):
+    """Every variable of the run's last checkpoint, loaded into a fresh GAN."""
+    config = training.TrainConfig.from_json(run_dir / "config.json")
+    gan = training.build_gan(config)
+    from keras_gan.checkpoint import load_checkpoint
+
+    load_checkpoint(gan, run_dir / "checkpoint.npz")
+    return [keras.ops.convert_to_numpy(v) for vs in _variable_groups(gan).values() for v in vs]
+
+
+def assert_same_state(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+
+
+def test_train_writes_a_complete_run_folder(tiny_config):
+    run_dir = training.train(dataclasses.replace(tiny_config, tensorboard=True), verbose=0)
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"config.json", "metrics.csv", "epoch_001.png", "epoch_002.png", "progress.gif"} <= names
+    assert {"checkpoint.npz", "generator.keras", "tensorboard"} <= names
+    assert training.TrainConfig.from_json(run_dir / "config.json").out == str(run_dir)
+    rows = read_csv(run_dir / "metrics.csv")
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert {"seconds", "images_per_s", "d_loss", "g_loss", "d_real", "d_fake"} <= set(rows[0])
+    assert all(float(r["images_per_s"]) > 0 and 0 <= float(r["d_real"]) <= 1 for r in rows)
+    with Image.open(run_dir / "epoch_002.png") as png:
+        assert png.size == (2 * (4 * 30 + 2),) * 2  # 4x4 grid, 2 px gaps, scale 2
+    with Image.open(run_dir / "progress.gif") as gif:
+        assert gif.n_frames == 2
+    generator = keras.saving.load_model(run_dir / "generator.keras")
+    assert generator.output_shape == (None, 28, 28, 1)
+
+
+def test_tensorboard_logs_scalars_and_the_grid(tiny_config):
+    import tensorflow as tf
+
+    run_dir = training.train(dataclasses.replace(tiny_config, epochs=1, tensorboard=True), verbose=0)
+    tags = {}
+    for event_file in (run_dir / "tensorboard").glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+            for value in event.summary.value:
+                tags[value.tag] = value
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "samples"} <= set(tags)
+    samples = tf.make_ndarray(tags["samples"].tensor)  # [width, height, png bytes]
+    png = tf.io.decode_png(samples[2]).numpy()
+    assert png.shape == (2 * (4 * 30 + 2), 2 * (4 * 30 + 2), 1)
+    assert float(tf.make_ndarray(tags["d_loss"].tensor)) > 0
+
+
+def test_an_existing_run_is_not_overwritten(tiny_config):
+    training.train(dataclasses.replace(tiny_config, epochs=1), verbose=0)
+    with pytest.raises(UserError, match="already holds a run; pass --resume"):
+        training.train(tiny_config, verbose=0)
+
+
+def test_bad_data_leaves_no_run_folder(tiny_config, tmp_path):
+    config = dataclasses.replace(tiny_config, data=str(tmp_path / "missing.npz"))
+    with pytest.raises(UserError, match="no such file"):
+        training.train(config, verbose=0)
+    assert not Path(config.out).exists()
+
+
+def test_resume_ends_where_an_uninterrupted_run_ends(tiny_config, tmp_path):
+    straight = training.train(dataclasses.replace(tiny_config, epochs=3, out=str(tmp_path / "straight")), verbose=0)
+    interrupted = dataclasses.replace(tiny_config, epochs=1, out=str(tmp_path / "resumed"))
+    training.train(interrupted, verbose=0)
+    # As if killed after logging epoch 2 but before its checkpoint was written:
+    with open(tmp_path / "resumed" / "metrics.csv", "a") as f:
+        f.write("2,1.0,1,0.5,0.5,0.5,0.5\n")
+    resumed = training.train(training.resume_config(tmp_path / "resumed", epochs=3), resume=True, verbose=0)
+    assert_same_state(final_state(straight), final_state(resumed))
+    assert [r["epoch"] for r in read_csv(resumed / "metrics.csv")] == ["1", "2", "3"]
+    assert len(list(resumed.glob("epoch_*.png"))) == 3
+
+
+def test_resume_needs_a_checkpoint(tmp_path):
+    with pytest.raises(UserError, match="no checkpoint.npz in this folder"):
+        training.resume_config(tmp_path)
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_matches_an_uninterrupted_run(tiny_npz, tmp_path):
+    """Kill -9 the CLI mid-run, resume it, and compare with a run that was never stopped."""
+    # Enough data that an epoch takes a moment, so the kill lands mid-run.
+    from tests.conftest import synthetic_digits
+
+    x, y = synthetic_digits(4096)
+    data = tmp_path / "more.npz"
+    np.savez(data, x_train=x, y_train=y)
+    args = [sys.executable, str(ROOT / "train.py"), "--arch", "gan", "--epochs", "4", "--batch-size", "32",
+            "--data", str(data), "--grid-size", "2"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    killed_dir = tmp_path / "killed"
+    proc = subprocess.Popen(
+        args + ["--out", str(killed_dir)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.time() + 120
+    while not (killed_dir / "checkpoint.npz").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "training finished before it could be killed"
+    assert not (killed_dir / "generator.keras").exists()
+
+    subprocess.run(args[:2] + ["--resume", str(killed_dir)], env=env, check=True, timeout=300, capture_output=True)
+    straight_dir = tmp_path / "straight"
+    subprocess.run(args + ["--out", str(straight_dir)], env=env, check=True, timeout=300, capture_output=True)
+    assert_same_state(final_state(straight_dir), final_state(killed_dir))
+    np.testing.assert_allclose(
+        keras.saving.load_model(killed_dir / "generator.keras").get_weights()[0],
+        keras.saving.load_model(straight_dir / "generator.keras").get_weights()[0],
+        rtol=1e-5,
+        atol=1e-6,
+    )

@@ -13,7 +13,7 @@ from keras_gan.errors import UserError
 
 HELP = {
     "arch": "network pair: 'gan' (fully connected) or 'dcgan' (convolutional)",
-    "epochs": "passes over the 60,000 training digits",
+    "epochs": "passes over the 60,000 training digits (default: 30 for gan, 8 for dcgan)",
     "batch_size": "images per training step (global batch under a distribution strategy)",
     "latent_dim": "length of the noise vector z",
     "lr": "Adam learning rate of both networks",
@@ -26,6 +26,10 @@ HELP = {
     "grid_size": "the per-epoch image grid is N x N digits",
     "tensorboard": "also write TensorBoard logs (losses and the image grid) into <out>/tensorboard",
 }
+
+
+# How argparse parses each field type of TrainConfig.
+_ARG_TYPES = {int: int, int | None: int, float: float, str: str}
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -56,13 +60,12 @@ def build_parser(prog="train.py"):
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         help_text = HELP[field.name]
-        if field.type in (bool, "bool"):
+        if field.type is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         elif field.name == "arch":
             parser.add_argument(flag, choices=sorted(NETWORKS), default=field.default, help=help_text)
         else:
-            kind = {"int": int, "float": float, "str": str}.get(field.type, field.type)
-            parser.add_argument(flag, type=kind, default=field.default, help=help_text)
+            parser.add_argument(flag, type=_ARG_TYPES[field.type], default=field.default, help=help_text)
     parser.add_argument(
         "--resume",
         metavar="RUN_DIR",

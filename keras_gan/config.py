@@ -18,7 +18,8 @@ class TrainConfig:
 
     Args:
         arch: Network pair from the registry (`keras_gan.networks.NETWORKS`).
-        epochs: Passes over the training set.
+        epochs: Passes over the training set. `None` means the
+            architecture's default (`keras_gan.networks.DEFAULT_EPOCHS`).
         batch_size: Global batch size (split across replicas under a
             distribution strategy).
         latent_dim: Length of the noise vector z fed to the generator.
@@ -36,9 +37,7 @@ class TrainConfig:
     """
 
     arch: str = "dcgan"
-    # 5 epochs of dcgan give clean digits of every class in about 6 minutes on
-    # a 2-core CPU; see README "Results" for the measurement.
-    epochs: int = 5
+    epochs: int | None = None
     batch_size: int = 64
     latent_dim: int = 100
     lr: float = 2e-4
@@ -51,13 +50,22 @@ class TrainConfig:
     tensorboard: bool = False
 
     def validate(self):
-        """Checks every field; raises `UserError` naming the first bad one."""
+        """Checks every field and fills in `epochs` if it is `None`.
+
+        Returns:
+            `self`, for chaining.
+
+        Raises:
+            UserError: naming the first bad field and the value received.
+        """
         # Imported here because the registry imports Keras, which is slow to
         # load and not needed to read or write a config file.
-        from keras_gan.networks import NETWORKS
+        from keras_gan.networks import DEFAULT_EPOCHS, NETWORKS
 
         if self.arch not in NETWORKS:
             raise UserError(f"--arch must be one of {sorted(NETWORKS)}. Received: arch={self.arch!r}")
+        if self.epochs is None:
+            self.epochs = DEFAULT_EPOCHS[self.arch]
         for name in ("epochs", "batch_size", "latent_dim", "grid_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:

@@ -36,3 +36,11 @@ def test_validate_names_the_bad_flag(change, message):
 
 def test_defaults_are_valid():
     TrainConfig().validate()
+
+
+def test_epochs_default_to_the_architectures_own():
+    from keras_gan.networks import DEFAULT_EPOCHS
+
+    assert TrainConfig(arch="gan").validate().epochs == DEFAULT_EPOCHS["gan"] == 30
+    assert TrainConfig(arch="dcgan").validate().epochs == DEFAULT_EPOCHS["dcgan"]
+    assert TrainConfig(arch="gan", epochs=2).validate().epochs == 2

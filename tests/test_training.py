@@ -82,9 +82,11 @@ def test_bad_data_leaves_no_run_folder(tiny_config, tmp_path):
     assert not Path(config.out).exists()
 
 
-def test_resume_ends_where_an_uninterrupted_run_ends(tiny_config, tmp_path):
-    straight = training.train(dataclasses.replace(tiny_config, epochs=3, out=str(tmp_path / "straight")), verbose=0)
-    interrupted = dataclasses.replace(tiny_config, epochs=1, out=str(tmp_path / "resumed"))
+@pytest.mark.parametrize("arch", ["gan", "dcgan"])
+def test_resume_ends_where_an_uninterrupted_run_ends(arch, tiny_config, tmp_path):
+    config = dataclasses.replace(tiny_config, arch=arch)
+    straight = training.train(dataclasses.replace(config, epochs=3, out=str(tmp_path / "straight")), verbose=0)
+    interrupted = dataclasses.replace(config, epochs=1, out=str(tmp_path / "resumed"))
     training.train(interrupted, verbose=0)
     # As if killed after logging epoch 2 but before its checkpoint was written:
     with open(tmp_path / "resumed" / "metrics.csv", "a") as f:

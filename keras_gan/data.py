@@ -118,8 +118,8 @@ def _checked(x, y, source):
     return x, y.astype(np.uint8)
 
 
-def make_dataset(x, batch_size, seed, start_epoch, epochs):
-    """Batches of real images in [-1, 1] for epochs `start_epoch`..`epochs - 1`.
+def make_dataset(x, y, batch_size, seed, start_epoch, epochs):
+    """Batches of (real images in [-1, 1], labels) for epochs `start_epoch`..`epochs - 1`.
 
     Each epoch's order is a pure function of (seed, epoch), so a run resumed
     at epoch k sees exactly the batches the uninterrupted run saw. The last
@@ -128,19 +128,22 @@ def make_dataset(x, batch_size, seed, start_epoch, epochs):
 
     Args:
         x: uint8 [N, 28, 28] images.
+        y: uint8 [N] labels (used by conditional GANs only).
         batch_size: Images per step.
         seed: Run seed.
         start_epoch: First epoch to produce (0-based).
         epochs: One past the last epoch to produce.
 
     Returns:
-        (dataset, steps_per_epoch). The dataset yields float32 [batch, 28, 28, 1].
+        (dataset, steps_per_epoch). The dataset yields (float32 [batch, 28, 28, 1],
+        int32 [batch]).
     """
     n = len(x)
     steps = n // batch_size
     if steps == 0:
         raise UserError(f"--batch-size {batch_size} is larger than the {n} training images")
     images = tf.constant(x[..., None])  # uint8 [N, 28, 28, 1]; 47 MB for MNIST
+    labels = tf.constant(y.astype(np.int32))
 
     def epoch_batches(epoch):
         keys = tf.random.stateless_uniform([n], seed=tf.stack([tf.cast(seed, tf.int64), epoch]))
@@ -150,7 +153,10 @@ def make_dataset(x, batch_size, seed, start_epoch, epochs):
     dataset = (
         tf.data.Dataset.range(start_epoch, epochs)
         .flat_map(epoch_batches)
-        .map(lambda idx: to_model_range(tf.gather(images, idx)), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(
+            lambda idx: (to_model_range(tf.gather(images, idx)), tf.gather(labels, idx)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
         .prefetch(tf.data.AUTOTUNE)
     )
     return dataset, steps

@@ -20,13 +20,21 @@ class GAN(keras.Model):
     then updates G on fresh noise, scored against the "valid" label. Calling
     the model on noise runs the generator.
 
+    A conditional GAN (`num_classes` set) uses the same step: its generator
+    takes `[z, labels]`, its discriminator `[images, labels]`, real batches
+    come with their labels and fakes get labels drawn uniformly. The only
+    difference lives in the two small hooks `generate` and `discriminate`.
+
     Args:
-        generator: Maps z [batch, latent_dim] to images in [-1, 1].
-        discriminator: Maps images to [batch, 1] logits (`from_logits=True`)
-            or probabilities.
+        generator: Maps z [batch, latent_dim] (and labels [batch]) to images
+            in [-1, 1].
+        discriminator: Maps images (and labels) to [batch, 1] logits
+            (`from_logits=True`) or probabilities.
         latent_dim: Length of z.
         from_logits: How the BCE loss reads D's output.
         seed: Seed of the noise stream; `None` for a random one.
+        num_classes: Number of labels of a conditional GAN; `None` for an
+            unconditional one.
         **kwargs: Forwarded to `keras.Model`.
 
     Example:
@@ -38,13 +46,16 @@ class GAN(keras.Model):
     >>> samples = gan(keras.random.normal((16, 100)))
     """
 
-    def __init__(self, generator, discriminator, latent_dim=100, from_logits=True, seed=None, **kwargs):
+    def __init__(
+        self, generator, discriminator, latent_dim=100, from_logits=True, seed=None, num_classes=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
         self.from_logits = from_logits
         self.seed = seed
+        self.num_classes = num_classes
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -72,20 +83,40 @@ class GAN(keras.Model):
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
 
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
+    @property
+    def conditional(self):
+        return self.num_classes is not None
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
 
     def sample_noise(self, batch_size):
         """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
+    def sample_labels(self, batch_size):
+        """Uniform labels [batch_size] for a conditional GAN's fakes; `None` otherwise."""
+        if not self.conditional:
+            return None
+        return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator)
+
+    def generate(self, z, labels=None, training=False):
+        """G(z), or G(z, labels) for a conditional GAN."""
+        return self.generator([z, labels] if self.conditional else z, training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        """D(images), or D(images, labels) for a conditional GAN."""
+        return self.discriminator([images, labels] if self.conditional else images, training=training)
+
     def train_step(self, data):
-        # fit() on a dataset passes the batch; train_on_batch passes (x, None, None).
-        real_images, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        # Batches are (images, labels); labels matter only to a conditional GAN.
+        real_images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.conditional and labels is None:
+            raise ValueError("A conditional GAN trains on (images, labels) batches. Received: images only")
         batch_size = tf.shape(real_images)[0]  # dynamic: the last batch may be smaller
         # Losses are divided by the global batch: see keras_gan.losses.
         global_batch = ops.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, "float32")
-        d_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, global_batch)
+        d_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, labels, global_batch)
         g_loss = self.train_generator(batch_size, global_batch)
 
         # The losses are already this replica's share of the global mean, and
@@ -96,16 +127,18 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
         return {m.name: m.result() for m in self.metrics}
 
-    def train_discriminator(self, real_images, global_batch):
+    def train_discriminator(self, real_images, real_labels, global_batch):
         """One D step on a real batch and a generated batch; G's weights are not touched.
 
         Returns:
             (d_loss, D's outputs on the real batch, D's outputs on the fakes).
         """
-        fake_images = self.generator(self.sample_noise(tf.shape(real_images)[0]), training=True)
+        batch_size = tf.shape(real_images)[0]
+        fake_labels = self.sample_labels(batch_size)
+        fake_images = self.generate(self.sample_noise(batch_size), fake_labels, training=True)
         with tf.GradientTape() as tape:
-            real_outputs = self.discriminator(real_images, training=True)
-            fake_outputs = self.discriminator(fake_images, training=True)
+            real_outputs = self.discriminate(real_images, real_labels, training=True)
+            fake_outputs = self.discriminate(fake_images, fake_labels, training=True)
             d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, global_batch)
         weights = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
@@ -117,9 +150,10 @@ class GAN(keras.Model):
         Returns:
             g_loss.
         """
+        labels = self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
-            generated = self.generator(self.sample_noise(batch_size), training=True)
-            fake_outputs = self.discriminator(generated, training=True)
+            generated = self.generate(self.sample_noise(batch_size), labels, training=True)
+            fake_outputs = self.discriminate(generated, labels, training=True)
             g_loss = losses.generator_loss(fake_outputs, self.from_logits, global_batch)
         weights = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(g_loss, weights), weights)
@@ -133,6 +167,7 @@ class GAN(keras.Model):
             latent_dim=self.latent_dim,
             from_logits=self.from_logits,
             seed=self.seed,
+            num_classes=self.num_classes,
         )
         return config
 

@@ -3,7 +3,9 @@
     python -m keras_gan.generate RUN_DIR_OR_GENERATOR --n 10000 --seed 0 --out PREFIX
 
 writes `PREFIX.npy` (uint8 [n, 28, 28], white digit on black, like MNIST)
-and `PREFIX.png` (a grid of the first 64).
+and `PREFIX.png` (a grid of the first 64). A conditional generator draws the
+digit given by `--digit`, or uniform digits whose labels go to
+`PREFIX_labels.npy`.
 """
 
 import argparse
@@ -37,27 +39,58 @@ def load_generator(source):
     return getattr(model, "generator", model)
 
 
-def generate(generator, n, seed=0, batch_size=500):
-    """Draws `n` digits as uint8 [n, 28, 28] from z ~ N(0, 1) seeded by `seed`."""
+def is_conditional(generator):
+    """A conditional generator takes [z, labels]."""
+    return len(generator.inputs) == 2
+
+
+def generate(generator, n, seed=0, digit=None, batch_size=500):
+    """Draws `n` digits from z ~ N(0, 1) seeded by `seed`.
+
+    Args:
+        generator: An unconditional or conditional generator.
+        n: Number of digits.
+        seed: Seeds z (and the labels of a conditional generator).
+        digit: For a conditional generator, the digit to draw; `None` draws
+            labels uniformly.
+        batch_size: Digits per forward pass.
+
+    Returns:
+        (uint8 images [n, 28, 28], int labels [n] or `None` when unconditional).
+    """
     from keras_gan.images import to_uint8
 
-    latent_dim = generator.input_shape[-1]
-    z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
-    return to_uint8(generator.predict(z, batch_size=batch_size, verbose=0))
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, generator.inputs[0].shape[-1])).astype(np.float32)
+    if not is_conditional(generator):
+        if digit is not None:
+            raise UserError("--digit needs a conditional generator (--arch cgan or cdcgan)")
+        return to_uint8(generator.predict(z, batch_size=batch_size, verbose=0)), None
+    if digit is not None and not 0 <= digit <= 9:
+        raise UserError(f"--digit must be 0..9. Received: {digit}")
+    labels = np.full(n, digit, np.int32) if digit is not None else rng.integers(0, 10, n).astype(np.int32)
+    return to_uint8(generator.predict([z, labels], batch_size=batch_size, verbose=0)), labels
 
 
-def save_samples(samples, prefix):
-    """Writes `PREFIX.npy` and the grid `PREFIX.png`, each atomically."""
+def save_samples(samples, prefix, labels=None):
+    """Writes `PREFIX.npy`, `PREFIX.png` and, given labels, `PREFIX_labels.npy`, each atomically."""
     from keras_gan.images import make_grid, save_png
-    from keras_gan.io import atomic_path
 
     prefix = Path(prefix)
     npy, png = prefix.with_name(prefix.name + ".npy"), prefix.with_name(prefix.name + ".png")
-    with atomic_path(npy) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, samples)
+    _save_npy(samples, npy)
+    if labels is not None:
+        _save_npy(labels, prefix.with_name(prefix.name + "_labels.npy"))
     save_png(make_grid(samples, GRID_ROWS), png)
     return npy, png
+
+
+def _save_npy(array, path):
+    from keras_gan.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array)
 
 
 def main(argv=None):
@@ -72,12 +105,14 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=10000, help="number of digits")
     parser.add_argument("--seed", type=int, default=0, help="noise seed; the same seed gives the same digits")
     parser.add_argument("--out", default="samples", metavar="PREFIX", help="writes PREFIX.npy and PREFIX.png")
+    parser.add_argument("--digit", type=int, help="conditional generators only: draw this digit (0..9)")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error(f"--n must be a positive integer. Received: {args.n}")
     try:
         generator = load_generator(args.source)
-        npy, png = save_samples(generate(generator, args.n, args.seed), args.out)
+        samples, labels = generate(generator, args.n, args.seed, args.digit)
+        npy, png = save_samples(samples, args.out, labels)
     except UserError as e:
         parser.exit(2, f"{parser.prog}: error: {e}\n")
     print(f"Wrote {npy} and {png}")

@@ -15,8 +15,8 @@ from pathlib import Path
 def atomic_path(path):
     """Yields a temporary path next to `path`; renames it to `path` on success.
 
-    The temporary name keeps the target's suffix, because some writers (Keras'
-    `model.save`, Pillow) choose the format from it. On an exception the
+    The temporary name keeps the target's suffixes, because some writers
+    (Keras' `model.save`, `save_weights`, Pillow) choose the format from them. On an exception the
     temporary file is removed and the target is left as it was.
 
     Example:
@@ -26,7 +26,10 @@ def atomic_path(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    # Keep every suffix: Keras wants "x.weights.h5", not just ".h5".
+    suffixes = "".join(path.suffixes)
+    stem = path.name[: len(path.name) - len(suffixes)] if suffixes else path.name
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".tmp{suffixes}", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     # mkstemp makes the file private (0600); give it the usual permissions.

@@ -1,34 +1,39 @@
 """Generator/discriminator pairs, looked up by name in `NETWORKS`.
 
-A builder takes `(latent_dim, from_logits)` and returns
-`(generator, discriminator)`:
+A builder takes `(latent_dim, from_logits)` (and `num_classes` when it is
+conditional) and returns `(generator, discriminator)`:
 
-- the generator maps z [batch, latent_dim] to images [batch, 28, 28, 1] in
-  [-1, 1] (tanh);
-- the discriminator maps images to one value per image [batch, 1]: a logit
-  when `from_logits`, else a probability (sigmoid).
+- the generator maps z [batch, latent_dim] (conditional: `[z, labels]`) to
+  images [batch, 28, 28, 1] in [-1, 1] (tanh);
+- the discriminator maps images (conditional: `[images, labels]`) to one
+  value per image [batch, 1]: a logit when `from_logits`, else a probability.
 
-Add an architecture by decorating its builder with `@register("name")`; the
-engine, the CLI and the tests pick it up from the registry.
+Add an architecture by decorating its builder with `@register("name", ...)`;
+the engine, the CLI and the tests pick it up from the registry. Conditional
+pairs reuse the unconditional bodies: only how the label gets in differs.
 """
 
 import keras
 from keras import layers
 
 IMAGE_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
 
 NETWORKS = {}
 # Epochs that train each architecture to clean digits (README "Results");
 # the default of --epochs.
 DEFAULT_EPOCHS = {}
+CONDITIONAL = set()
 
 
-def register(name, epochs):
+def register(name, epochs, conditional=False):
     """Adds a builder to `NETWORKS` under `name`, with its default epoch count."""
 
     def decorator(builder):
         NETWORKS[name] = builder
         DEFAULT_EPOCHS[name] = epochs
+        if conditional:
+            CONDITIONAL.add(name)
         return builder
 
     return decorator
@@ -38,12 +43,58 @@ def build_networks(arch, latent_dim=100, from_logits=True):
     """Builds the (generator, discriminator) pair registered as `arch`."""
     if arch not in NETWORKS:
         raise ValueError(f"Unknown arch. Expected one of {sorted(NETWORKS)}. Received: arch={arch!r}")
+    if arch in CONDITIONAL:
+        return NETWORKS[arch](latent_dim=latent_dim, from_logits=from_logits, num_classes=NUM_CLASSES)
     return NETWORKS[arch](latent_dim=latent_dim, from_logits=from_logits)
 
 
-def _output_layer(from_logits):
+# --- Shared heads and inputs -------------------------------------------------
+
+
+def _logit(features, from_logits):
     # One Dense unit: a logit, or a probability when the loss expects one.
-    return layers.Dense(1, activation=None if from_logits else "sigmoid", name="d_out")
+    return layers.Dense(1, activation=None if from_logits else "sigmoid", name="d_out")(features)
+
+
+def _projection_logit(features, labels, num_classes, from_logits):
+    """D's output with the label projected in (Miyato & Koyama 2018).
+
+    logit = w . phi(x) + embed(y) . phi(x). The label scores how well the
+    image's features match *that* class, which conditions D far more
+    strongly than concatenating the label to its input.
+    """
+    unconditional = layers.Dense(1, name="d_logit")(features)
+    embedded = layers.Embedding(num_classes, features.shape[-1], name="d_label_embedding")(labels)
+    projection = layers.Dot(axes=1, name="d_projection")([embedded, features])
+    logit = layers.Add()([unconditional, projection])
+    return logit if from_logits else layers.Activation("sigmoid", name="d_out")(logit)
+
+
+def _conditioned_z(latent_dim, num_classes):
+    """Inputs [z, labels] and z concatenated with a learned label embedding."""
+    z = keras.Input((latent_dim,), name="z")
+    labels = keras.Input((), dtype="int32", name="label")
+    embedded = layers.Embedding(num_classes, 50, name="g_label_embedding")(labels)
+    return [z, labels], layers.Concatenate()([z, embedded])
+
+
+# --- Fully connected: gan, cgan -------------------------------------------
+
+
+def _mlp_generator_body(x):
+    for units in (128, 256, 512):
+        x = layers.Dense(units)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Dense(784, activation="tanh")(x)
+    return layers.Reshape(IMAGE_SHAPE)(x)
+
+
+def _mlp_discriminator_body(images):
+    x = layers.Flatten()(images)
+    for units in (512, 256):
+        x = layers.Dense(units)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    return x
 
 
 @register("gan", epochs=30)  # ~5 minutes on 2 CPU cores
@@ -53,34 +104,25 @@ def build_gan(latent_dim=100, from_logits=True):
     G: z -> 128 -> 256 -> 512 -> 784 (tanh) -> 28x28x1.
     D: 784 -> 512 -> 256 -> 1. LeakyReLU(0.2) between hidden layers.
     """
-    generator = keras.Sequential(
-        [
-            keras.Input((latent_dim,)),
-            layers.Dense(128),
-            layers.LeakyReLU(0.2),
-            layers.Dense(256),
-            layers.LeakyReLU(0.2),
-            layers.Dense(512),
-            layers.LeakyReLU(0.2),
-            layers.Dense(784, activation="tanh"),
-            layers.Reshape(IMAGE_SHAPE),
-        ],
-        name="generator",
-    )
-    discriminator = keras.Sequential(
-        [
-            keras.Input(IMAGE_SHAPE),
-            layers.Flatten(),
-            layers.Dense(512),
-            layers.LeakyReLU(0.2),
-            layers.Dense(256),
-            layers.LeakyReLU(0.2),
-            _output_layer(from_logits),
-        ],
-        name="discriminator",
-    )
+    z = keras.Input((latent_dim,), name="z")
+    generator = keras.Model(z, _mlp_generator_body(z), name="generator")
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    discriminator = keras.Model(images, _logit(_mlp_discriminator_body(images), from_logits), name="discriminator")
     return generator, discriminator
 
+
+@register("cgan", epochs=30, conditional=True)
+def build_cgan(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
+    """`gan` conditioned on the digit: G sees [z, embed(label)], D a projection head."""
+    g_inputs, g_input = _conditioned_z(latent_dim, num_classes)
+    generator = keras.Model(g_inputs, _mlp_generator_body(g_input), name="generator")
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    labels = keras.Input((), dtype="int32", name="label")
+    output = _projection_logit(_mlp_discriminator_body(images), labels, num_classes, from_logits)
+    return generator, keras.Model([images, labels], output, name="discriminator")
+
+
+# --- Convolutional: dcgan, cdcgan ------------------------------------------
 
 # Sizes chosen by measuring quality per second of training on a 2-core CPU
 # (README "Results"). Layers at 28x28 are the expensive ones there, so G
@@ -88,6 +130,40 @@ def build_gan(latent_dim=100, from_logits=True):
 # layer at 4x4; both were clear wins per minute over the bare two-layer nets.
 DCGAN_G_CHANNELS = 128
 DCGAN_D_CHANNELS = 128
+
+
+def _dcgan_generator_body(x):
+    g = DCGAN_G_CHANNELS
+    x = layers.Dense(7 * 7 * g, use_bias=False)(x)  # the single projection of z
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((7, 7, g))(x)
+    x = _up_block(x, g, kernel_size=3, strides=1)  # 7x7: cheap capacity
+    x = _up_block(x, g // 2, kernel_size=4, strides=2)  # 14x14
+    # 4x4 kernels with stride 2 divide evenly: no checkerboard artefacts.
+    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)  # 28x28
+
+
+def _dcgan_discriminator_body(images):
+    d = DCGAN_D_CHANNELS
+    x = _down_block(images, d // 4, batch_norm=False)  # 14x14, no batch norm on the input layer
+    x = _down_block(x, d // 2)  # 7x7
+    x = _down_block(x, d)  # 4x4
+    return layers.Flatten()(x)
+
+
+def _up_block(x, channels, kernel_size, strides):
+    # No bias: batch norm's offset replaces it.
+    x = layers.Conv2DTranspose(channels, kernel_size, strides=strides, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
+
+
+def _down_block(x, channels, batch_norm=True):
+    x = layers.Conv2D(channels, kernel_size=4, strides=2, padding="same", use_bias=not batch_norm)(x)
+    if batch_norm:
+        x = layers.BatchNormalization()(x)
+    return layers.LeakyReLU(0.2)(x)
 
 
 @register("dcgan", epochs=8)  # ~9 minutes on 2 CPU cores
@@ -101,47 +177,19 @@ def build_dcgan(latent_dim=100, from_logits=True):
     logit; LeakyReLU(0.2), batch norm on every layer but the input one.
     No pooling, and no Dense layers but the projection of z and the logit.
     """
-    g = DCGAN_G_CHANNELS
-    d = DCGAN_D_CHANNELS
-    generator = keras.Sequential(
-        [
-            keras.Input((latent_dim,)),
-            layers.Dense(7 * 7 * g, use_bias=False),  # the single projection of z
-            layers.BatchNormalization(),
-            layers.ReLU(),
-            layers.Reshape((7, 7, g)),
-            *_up_block(g, kernel_size=3, strides=1),  # 7x7, cheap capacity
-            *_up_block(g // 2, kernel_size=4, strides=2),  # 14x14
-            # 4x4 kernels with stride 2 divide evenly: no checkerboard artefacts.
-            layers.Conv2DTranspose(1, kernel_size=4, strides=2, padding="same", activation="tanh"),  # 28x28
-        ],
-        name="generator",
-    )
-    discriminator = keras.Sequential(
-        [
-            keras.Input(IMAGE_SHAPE),
-            *_down_block(d // 4, batch_norm=False),  # 14x14, no batch norm on the input layer
-            *_down_block(d // 2),  # 7x7
-            *_down_block(d),  # 4x4
-            layers.Flatten(),
-            _output_layer(from_logits),  # the single logit
-        ],
-        name="discriminator",
-    )
+    z = keras.Input((latent_dim,), name="z")
+    generator = keras.Model(z, _dcgan_generator_body(z), name="generator")
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    discriminator = keras.Model(images, _logit(_dcgan_discriminator_body(images), from_logits), name="discriminator")
     return generator, discriminator
 
 
-def _up_block(channels, kernel_size, strides):
-    # No bias: batch norm's offset replaces it.
-    return [
-        layers.Conv2DTranspose(channels, kernel_size, strides=strides, padding="same", use_bias=False),
-        layers.BatchNormalization(),
-        layers.ReLU(),
-    ]
-
-
-def _down_block(channels, batch_norm=True):
-    block = [layers.Conv2D(channels, kernel_size=4, strides=2, padding="same", use_bias=not batch_norm)]
-    if batch_norm:
-        block.append(layers.BatchNormalization())
-    return [*block, layers.LeakyReLU(0.2)]
+@register("cdcgan", epochs=8, conditional=True)
+def build_cdcgan(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
+    """`dcgan` conditioned on the digit: G sees [z, embed(label)], D a projection head."""
+    g_inputs, g_input = _conditioned_z(latent_dim, num_classes)
+    generator = keras.Model(g_inputs, _dcgan_generator_body(g_input), name="generator")
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    labels = keras.Input((), dtype="int32", name="label")
+    output = _projection_logit(_dcgan_discriminator_body(images), labels, num_classes, from_logits)
+    return generator, keras.Model([images, labels], output, name="discriminator")

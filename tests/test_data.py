@@ -106,18 +106,18 @@ def test_to_model_range():
 
 
 def batches(dataset):
-    return [b.numpy() for b in dataset]
+    return [images.numpy() for images, _ in dataset]
 
 
 def test_dataset_order_is_a_function_of_seed_and_epoch():
-    x, _ = synthetic_digits(40)
-    full, steps = data.make_dataset(x, batch_size=8, seed=5, start_epoch=0, epochs=3)
+    x, y = synthetic_digits(40)
+    full, steps = data.make_dataset(x, y, batch_size=8, seed=5, start_epoch=0, epochs=3)
     assert steps == 5
     full = batches(full)
     assert len(full) == 15 and full[0].shape == (8, 28, 28, 1)
     assert full[0].min() >= -1 and full[0].max() <= 1
     # A resumed run at epoch 1 sees exactly what the uninterrupted run saw.
-    resumed = batches(data.make_dataset(x, batch_size=8, seed=5, start_epoch=1, epochs=3)[0])
+    resumed = batches(data.make_dataset(x, y, batch_size=8, seed=5, start_epoch=1, epochs=3)[0])
     for a, b in zip(full[5:], resumed):
         np.testing.assert_array_equal(a, b)
     # Each epoch is a permutation of the data, in a different order.
@@ -126,11 +126,16 @@ def test_dataset_order_is_a_function_of_seed_and_epoch():
     assert not np.array_equal(epoch0, epoch1)
     as_set = lambda a: sorted(map(bytes, a.astype(np.float32)))  # noqa: E731
     assert as_set(epoch0) == as_set(epoch1)
-    other_seed = batches(data.make_dataset(x, batch_size=8, seed=6, start_epoch=0, epochs=1)[0])
+    # Labels travel with their images.
+    for images, labels in data.make_dataset(x, y, batch_size=8, seed=5, start_epoch=0, epochs=1)[0]:
+        for image, label in zip(images.numpy(), labels.numpy()):
+            row = int(np.argmax(image[:, 10, 0]))  # the synthetic bar sits at row 2*label + 4
+            assert row == 2 * label + 4
+    other_seed = batches(data.make_dataset(x, y, batch_size=8, seed=6, start_epoch=0, epochs=1)[0])
     assert not np.array_equal(other_seed[0], full[0])
 
 
 def test_batch_larger_than_data():
-    x, _ = synthetic_digits(10)
+    x, y = synthetic_digits(10)
     with pytest.raises(UserError, match="larger than the 10 training images"):
-        data.make_dataset(x, batch_size=64, seed=0, start_epoch=0, epochs=1)
+        data.make_dataset(x, y, batch_size=64, seed=0, start_epoch=0, epochs=1)

@@ -3,21 +3,23 @@ import numpy as np
 import pytest
 
 from keras_gan.engine import GAN
-from keras_gan.networks import NETWORKS, build_networks
+from keras_gan.networks import CONDITIONAL, NETWORKS, build_networks
 from tests.conftest import synthetic_digits
 
 ARCHS = sorted(NETWORKS)
 
 
 def real_batch(n=16):
-    x, _ = synthetic_digits(n)
-    return (x[..., None].astype("float32") / 127.5 - 1.0).astype("float32")
+    """(images in [-1, 1], labels) of synthetic digits."""
+    x, y = synthetic_digits(n)
+    return (x[..., None].astype("float32") / 127.5 - 1.0).astype("float32"), y.astype("int32")
 
 
 def make_gan(arch, from_logits=True, seed=0, **compile_kwargs):
     keras.utils.set_random_seed(seed)
     generator, discriminator = build_networks(arch, from_logits=from_logits)
-    gan = GAN(generator, discriminator, from_logits=from_logits, seed=seed)
+    num_classes = 10 if arch in CONDITIONAL else None
+    gan = GAN(generator, discriminator, from_logits=from_logits, seed=seed, num_classes=num_classes)
     gan.compile(**compile_kwargs)
     return gan
 
@@ -35,7 +37,7 @@ def test_one_train_step_moves_both_networks(arch):
     gan = make_gan(arch)
     g_before = snapshot(gan.generator.trainable_variables)
     d_before = snapshot(gan.discriminator.trainable_variables)
-    logs = gan.train_on_batch(real_batch(), return_dict=True)
+    logs = gan.train_on_batch(*real_batch(), return_dict=True)
     assert all(changed(g_before, gan.generator.trainable_variables))
     assert all(changed(d_before, gan.discriminator.trainable_variables))
     assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
@@ -48,7 +50,7 @@ def test_discriminator_update_does_not_touch_generator(arch):
     gan = make_gan(arch)
     g_before = snapshot(gan.generator.trainable_variables)
     d_before = snapshot(gan.discriminator.trainable_variables)
-    gan.train_discriminator(real_batch(), 16.0)
+    gan.train_discriminator(*real_batch(), 16.0)
     assert not any(changed(g_before, gan.generator.trainable_variables))
     assert all(changed(d_before, gan.discriminator.trainable_variables))
     assert int(gan.g_optimizer.iterations) == 0 and int(gan.d_optimizer.iterations) == 1
@@ -78,21 +80,20 @@ def test_from_logits_on_and_off_give_the_same_loss(arch):
     for gan in (with_logits, with_probs):
         gan.compile(d_optimizer=sgd(), g_optimizer=sgd())
         gan.seed_generator.state.assign([0, 7])
-    real = real_batch()
-    a = [float(x) for x in with_logits.train_discriminator(real, 16.0)[0:1]] + [
-        float(with_logits.train_generator(16, 16.0))
-    ]
-    b = [float(x) for x in with_probs.train_discriminator(real, 16.0)[0:1]] + [
-        float(with_probs.train_generator(16, 16.0))
-    ]
-    np.testing.assert_allclose(a, b, rtol=1e-5)
+    images, labels = real_batch()
+
+    def losses(gan):
+        d_loss = gan.train_discriminator(images, labels, 16.0)[0]
+        return [float(d_loss), float(gan.train_generator(16, 16.0))]
+
+    np.testing.assert_allclose(losses(with_logits), losses(with_probs), rtol=1e-5)
 
 
 def test_same_seed_repeats_a_step_exactly():
     runs = []
     for _ in range(2):
         gan = make_gan("dcgan", seed=3)
-        gan.train_on_batch(real_batch(), return_dict=True)
+        gan.train_on_batch(*real_batch(), return_dict=True)
         runs.append(snapshot(gan.generator.variables))
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
@@ -111,17 +112,29 @@ def test_training_separates_a_trivial_batch():
 @pytest.mark.parametrize("arch", ARCHS)
 def test_whole_gan_keras_round_trip(arch, tmp_path):
     gan = make_gan(arch)
-    gan.train_on_batch(real_batch(), return_dict=True)
+    gan.train_on_batch(*real_batch(), return_dict=True)
     path = tmp_path / "gan.keras"
     gan.save(path)
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded, GAN)
     assert loaded.latent_dim == gan.latent_dim and loaded.from_logits == gan.from_logits
+    assert loaded.num_classes == gan.num_classes
     z = np.random.default_rng(0).standard_normal((8, 100)).astype("float32")
-    np.testing.assert_array_equal(np.array(loaded(z)), np.array(gan(z)))
-    images = np.array(gan(z))
-    np.testing.assert_array_equal(np.array(loaded.discriminator(images)), np.array(gan.discriminator(images)))
+    labels = np.arange(8, dtype="int32")
+    to_numpy = keras.ops.convert_to_numpy
+    images = to_numpy(gan.generate(z, labels))
+    np.testing.assert_array_equal(to_numpy(loaded.generate(z, labels)), images)
+    np.testing.assert_array_equal(
+        to_numpy(loaded.discriminate(images, labels)), to_numpy(gan.discriminate(images, labels))
+    )
     # Optimizer state comes back too, so training can go on from the file.
     assert int(loaded.d_optimizer.iterations) == 1
     for a, b in zip(loaded.g_optimizer.variables, gan.g_optimizer.variables):
-        np.testing.assert_array_equal(np.array(a), np.array(b))
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+
+def test_conditional_gan_needs_labels():
+    gan = make_gan("cgan")
+    images, _ = real_batch()
+    with pytest.raises(ValueError, match="trains on \\(images, labels\\) batches"):
+        gan.train_on_batch(images)

@@ -3,9 +3,18 @@ import numpy as np
 import pytest
 from keras import layers
 
-from keras_gan.networks import NETWORKS, build_networks
+from keras_gan.networks import CONDITIONAL, DEFAULT_EPOCHS, NETWORKS, build_networks
 
 ARCHS = sorted(NETWORKS)
+
+
+def inputs_for(arch, first, labels):
+    return [first, labels] if arch in CONDITIONAL else first
+
+
+def body(model):
+    """The model's layers without its input layers."""
+    return [layer for layer in model.layers if not isinstance(layer, layers.InputLayer)]
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -13,10 +22,11 @@ ARCHS = sorted(NETWORKS)
 def test_shapes_and_ranges(arch, from_logits):
     generator, discriminator = build_networks(arch, latent_dim=100, from_logits=from_logits)
     z = np.random.default_rng(0).standard_normal((5, 100)).astype("float32") * 3
-    images = keras.ops.convert_to_numpy(generator(z, training=False))
+    labels = np.arange(5, dtype="int32")
+    images = keras.ops.convert_to_numpy(generator(inputs_for(arch, z, labels), training=False))
     assert images.shape == (5, 28, 28, 1)
     assert images.min() >= -1 and images.max() <= 1  # tanh
-    outputs = keras.ops.convert_to_numpy(discriminator(images, training=False))
+    outputs = keras.ops.convert_to_numpy(discriminator(inputs_for(arch, images, labels), training=False))
     assert outputs.shape == (5, 1)
     if not from_logits:
         assert outputs.min() >= 0 and outputs.max() <= 1  # sigmoid
@@ -25,34 +35,54 @@ def test_shapes_and_ranges(arch, from_logits):
 @pytest.mark.parametrize("arch", ARCHS)
 def test_latent_dim_is_respected(arch):
     generator, _ = build_networks(arch, latent_dim=16)
-    assert generator.input_shape == (None, 16)
+    assert generator.inputs[0].shape == (None, 16)
+
+
+@pytest.mark.parametrize("arch", sorted(CONDITIONAL))
+def test_conditional_networks_use_the_label(arch):
+    generator, discriminator = build_networks(arch)
+    z = np.random.default_rng(0).standard_normal((2, 100)).astype("float32")
+    same_z = np.repeat(z[:1], 2, axis=0)
+    images = keras.ops.convert_to_numpy(generator([same_z, np.array([3, 7], "int32")]))
+    assert not np.allclose(images[0], images[1])
+    scores = keras.ops.convert_to_numpy(discriminator([np.repeat(images[:1], 2, 0), np.array([3, 7], "int32")]))
+    assert scores[0, 0] != scores[1, 0]
 
 
 def test_gan_layer_sizes_match_the_spec():
     generator, discriminator = build_networks("gan")
-    dense = lambda model: [layer.units for layer in model.layers if isinstance(layer, layers.Dense)]  # noqa: E731
+    dense = lambda model: [layer.units for layer in body(model) if isinstance(layer, layers.Dense)]  # noqa: E731
     assert dense(generator) == [128, 256, 512, 784]
     assert dense(discriminator) == [512, 256, 1]
-    assert generator.layers[-2].activation.__name__ == "tanh"
-    assert sum(isinstance(layer, layers.LeakyReLU) for layer in generator.layers) == 3
+    assert [layer for layer in body(generator) if isinstance(layer, layers.Dense)][-1].activation.__name__ == "tanh"
+    assert sum(isinstance(layer, layers.LeakyReLU) for layer in body(generator)) == 3
+    assert sum(isinstance(layer, layers.LeakyReLU) for layer in body(discriminator)) == 2
 
 
 def test_dcgan_is_fully_convolutional():
     generator, discriminator = build_networks("dcgan")
     for model in (generator, discriminator):
-        kinds = [type(layer) for layer in model.layers]
+        kinds = [type(layer) for layer in body(model)]
         assert not any(issubclass(k, (layers.MaxPooling2D, layers.AveragePooling2D)) for k in kinds)
         # Only the projection of z (G's first layer) and the logit (D's last) are Dense.
         assert sum(k is layers.Dense for k in kinds) == 1
-    assert isinstance(generator.layers[0], layers.Dense)
-    assert isinstance(discriminator.layers[-1], layers.Dense)
-    assert any(isinstance(layer, layers.Conv2DTranspose) and layer.strides == (2, 2) for layer in generator.layers)
-    assert all(layer.strides == (2, 2) for layer in discriminator.layers if isinstance(layer, layers.Conv2D))
-    # Batch norm in G; in D everywhere but after the input layer.
-    assert any(isinstance(layer, layers.BatchNormalization) for layer in generator.layers)
-    assert isinstance(discriminator.layers[1], layers.LeakyReLU)
-    assert any(isinstance(layer, layers.BatchNormalization) for layer in discriminator.layers[2:])
-    assert any(isinstance(layer, layers.ReLU) for layer in generator.layers)
+    assert isinstance(body(generator)[0], layers.Dense)
+    assert isinstance(body(discriminator)[-1], layers.Dense)
+    assert sum(isinstance(x, layers.Conv2DTranspose) and x.strides == (2, 2) for x in body(generator)) == 2
+    convs = [x for x in body(discriminator) if isinstance(x, layers.Conv2D)]
+    assert len(convs) == 3 and all(c.strides == (2, 2) for c in convs)
+    # Batch norm and ReLU in G; in D batch norm on all but the input layer, LeakyReLU.
+    assert any(isinstance(x, layers.BatchNormalization) for x in body(generator))
+    assert any(isinstance(x, layers.ReLU) for x in body(generator))
+    d = body(discriminator)
+    assert isinstance(d[0], layers.Conv2D) and isinstance(d[1], layers.LeakyReLU)
+    assert sum(isinstance(x, layers.BatchNormalization) for x in d) == 2
+    assert sum(isinstance(x, layers.LeakyReLU) for x in d) == 3
+
+
+def test_every_arch_has_default_epochs():
+    assert set(DEFAULT_EPOCHS) == set(NETWORKS)
+    assert CONDITIONAL == {"cgan", "cdcgan"}
 
 
 def test_unknown_arch_names_the_choices():

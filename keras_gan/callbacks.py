@@ -14,12 +14,19 @@ import numpy as np
 
 from keras_gan import images
 from keras_gan.checkpoint import save_checkpoint
+from keras_gan.errors import TrainingFailure
 from keras_gan.io import atomic_write_text
 
 
-def render_grid(generator, noise, rows):
-    """The generator's images for `noise` as one uint8 grid picture."""
-    samples = generator(noise, training=False)
+def grid_labels(n, num_classes=10):
+    """Labels of a conditional grid: 0, 1, ..., 9, 0, 1, ... in reading order."""
+    return np.arange(n, dtype=np.int32) % num_classes
+
+
+def render_grid(gan, noise, rows):
+    """The GAN's images for the fixed `noise` as one uint8 grid picture."""
+    labels = grid_labels(len(noise), gan.num_classes) if gan.conditional else None
+    samples = gan.generate(noise, labels, training=False)
     return images.make_grid(images.to_uint8(samples), rows)
 
 
@@ -39,7 +46,7 @@ class ImageGrid(keras.callbacks.Callback):
         self.rows = rows
 
     def on_epoch_end(self, epoch, logs=None):
-        grid = render_grid(self.model.generator, self.noise, self.rows)
+        grid = render_grid(self.model, self.noise, self.rows)
         images.save_png(grid, self.out_dir / f"epoch_{epoch + 1:03d}.png")
 
     def on_train_end(self, logs=None):
@@ -62,6 +69,9 @@ class Checkpoint(keras.callbacks.Callback):
 class MetricsCSV(keras.callbacks.Callback):
     """Appends one row per epoch to a CSV: epoch (from 1), seconds, images/s and the metrics.
 
+    `seconds` and `images_per_s` time the training steps alone, not the
+    evaluation or the image grid written at the end of the epoch.
+
     The file is rewritten atomically each epoch, so a kill never leaves a
     half-written row. On resume, rows after the checkpoint are dropped first
     (`truncate`), so the log has no duplicate epochs.
@@ -78,9 +88,14 @@ class MetricsCSV(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._last_step = self._start
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Training time only: evaluation and image writing at epoch end are not steps.
+        self._last_step = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        seconds = time.perf_counter() - self._start
+        seconds = max(self._last_step - self._start, 1e-9)
         row = {
             "epoch": epoch + 1,
             "seconds": f"{seconds:.2f}",
@@ -110,7 +125,9 @@ def read_csv(path):
 def _write_csv(path, rows):
     text = io.StringIO()
     if rows:
-        writer = csv.DictWriter(text, fieldnames=list(rows[-1]), lineterminator="\n")
+        # Some columns (an evaluation every few epochs) are not in every row.
+        fieldnames = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(text, fieldnames=fieldnames, restval="", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     atomic_write_text(path, text.getvalue())
@@ -133,7 +150,7 @@ class TensorBoard(keras.callbacks.Callback):
         self.rows = rows
 
     def on_epoch_end(self, epoch, logs=None):
-        grid = render_grid(self.model.generator, self.noise, self.rows)
+        grid = render_grid(self.model, self.noise, self.rows)
         with self.writer.as_default(step=epoch + 1):
             for name, value in (logs or {}).items():
                 self._tf.summary.scalar(name, float(np.mean(value)))
@@ -142,3 +159,118 @@ class TensorBoard(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.writer.close()
+
+
+def all_finite(model):
+    """True if every weight of G and D is finite."""
+    return all(
+        np.isfinite(keras.ops.convert_to_numpy(v)).all() for v in model.generator.weights + model.discriminator.weights
+    )
+
+
+class Evaluate(keras.callbacks.Callback):
+    """Every `every` epochs: FCD and class coverage of `n` samples, logged with the metrics.
+
+    The samples come from fixed noise (and fixed labels), so the numbers are
+    comparable across epochs. The generator with the lowest FCD so far is
+    saved as `best_generator.keras`.
+
+    Args:
+        evaluator: A `keras_gan.evaluate.Evaluator`.
+        every: Evaluate after epochs `every`, `2 * every`, ...
+        n: Samples per evaluation. FCD depends on n: compare like with like.
+        best_path: Where the best generator goes.
+        best_fcd: The best FCD of earlier epochs (when resuming).
+        seed: Seed of the fixed evaluation noise.
+    """
+
+    def __init__(self, evaluator, every, n, best_path, best_fcd=float("inf"), seed=1234):
+        super().__init__()
+        self.evaluator = evaluator
+        self.every = every
+        self.best_path = Path(best_path)
+        self.best_fcd = best_fcd
+        self.n = n
+        self.seed = seed
+
+    def on_train_begin(self, logs=None):
+        rng = np.random.default_rng(self.seed)
+        n = self.n
+        self.z = rng.standard_normal((n, self.model.latent_dim)).astype(np.float32)
+        self.labels = rng.integers(0, self.model.num_classes, n).astype(np.int32) if self.model.conditional else None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        from keras_gan.evaluate import evaluate
+        from keras_gan.training import save_generator
+
+        samples = self.model.generate(self.z, self.labels, training=False)
+        samples = keras.ops.convert_to_numpy(samples)
+        if not np.isfinite(samples).all():
+            return  # the watchdog reports this
+        result = evaluate(images.to_uint8(samples), self.evaluator, labels=self.labels)
+        logs["fcd"] = result["fcd"]
+        logs["classes_covered"] = result["classes"]["classes_covered"]
+        logs["max_class_share"] = result["classes"]["max_share"]
+        if "label_accuracy" in result:
+            logs["label_accuracy"] = result["label_accuracy"]["overall"]
+        if result["fcd"] < self.best_fcd:
+            self.best_fcd = result["fcd"]
+            save_generator(self.model.generator, self.best_path)
+
+
+class Watchdog(keras.callbacks.Callback):
+    """Stops a run that has failed, with a one-line diagnosis (`TrainingFailure`).
+
+    It triggers on:
+    - NaN or Inf in a loss (checked every step) or in a weight (every epoch);
+    - a discriminator that wins outright: mean D(fake) under `d_fake_floor`
+      for `patience` epochs in a row, when G's gradient has vanished;
+    - class collapse seen by `Evaluate`: fewer than 10 classes covered, or
+      one class above `max_class_share`.
+
+    Put it before `Checkpoint`: the exception ends `fit()` before the bad
+    epoch is saved, so the last good checkpoint stays.
+    """
+
+    def __init__(self, patience=3, d_fake_floor=0.01, max_class_share=0.3):
+        super().__init__()
+        self.patience = patience
+        self.d_fake_floor = d_fake_floor
+        self.max_class_share = max_class_share
+        self.won_epochs = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name in ("d_loss", "g_loss"):
+            value = float(np.mean((logs or {}).get(name, 0.0)))
+            if not np.isfinite(value):
+                raise TrainingFailure(
+                    f"{name} became {value} at epoch {self.epoch}, step {batch + 1}: training diverged "
+                    "(try a lower --lr); the last good checkpoint is kept"
+                )
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if not all_finite(self.model):
+            raise TrainingFailure(
+                f"NaN or Inf in the weights after epoch {epoch + 1}: training diverged "
+                "(try a lower --lr); the last good checkpoint is kept"
+            )
+        d_fake = float(np.mean(logs.get("d_fake", 1.0)))
+        self.won_epochs = self.won_epochs + 1 if d_fake < self.d_fake_floor else 0
+        if self.won_epochs >= self.patience:
+            raise TrainingFailure(
+                f"the discriminator has won outright for {self.won_epochs} epochs (mean D(fake)={d_fake:.4f}, "
+                f"g_loss={float(np.mean(logs.get('g_loss', 0))):.2f}): G gets no useful gradient; "
+                "restart with another --seed or a lower --lr"
+            )
+        covered, top = logs.get("classes_covered"), logs.get("max_class_share")
+        if covered is not None and (covered < 10 or top > self.max_class_share):
+            raise TrainingFailure(
+                f"class collapse after epoch {epoch + 1}: {covered} of 10 digits covered, largest class "
+                f"{top:.0%} of samples; the last good checkpoint is kept"
+            )

@@ -9,10 +9,11 @@ import dataclasses
 import sys
 
 from keras_gan.config import TrainConfig
-from keras_gan.errors import UserError
+from keras_gan.errors import TrainingFailure, UserError
 
 HELP = {
-    "arch": "network pair: 'gan' (fully connected) or 'dcgan' (convolutional)",
+    "arch": "network pair: 'gan' (fully connected), 'dcgan' (convolutional), or their conditional "
+    "versions 'cgan' and 'cdcgan' (pick the digit with generate --digit)",
     "epochs": "passes over the 60,000 training digits (default: 30 for gan, 8 for dcgan)",
     "batch_size": "images per training step (global batch under a distribution strategy)",
     "latent_dim": "length of the noise vector z",
@@ -25,6 +26,9 @@ HELP = {
     "out": "run folder (default: saved_models/<arch>-<timestamp>)",
     "grid_size": "the per-epoch image grid is N x N digits",
     "tensorboard": "also write TensorBoard logs (losses and the image grid) into <out>/tensorboard",
+    "eval_every": "every N epochs measure FCD and class coverage, log them, keep best_generator.keras "
+    "and stop on class collapse (0: off)",
+    "eval_n": "samples per evaluation during training",
 }
 
 
@@ -93,5 +97,7 @@ def main(argv=None):
             run_dir = training.train(TrainConfig(**values))
     except UserError as e:
         parser.exit(2, f"{parser.prog}: error: {e}\n")
+    except TrainingFailure as e:
+        parser.exit(1, f"{parser.prog}: stopped: {e}\n")
     print(f"Run folder: {run_dir}")
     return 0

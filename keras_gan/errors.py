@@ -7,3 +7,12 @@ class UserError(Exception):
     The CLIs print `str(error)` on one line and exit with status 2, without a
     traceback. Library callers can catch it like any other exception.
     """
+
+
+class TrainingFailure(Exception):
+    """Training went wrong in a way that more epochs will not fix (NaN, collapse).
+
+    Raised by `keras_gan.callbacks.Watchdog` with a one-line diagnosis. The
+    run folder keeps the last good checkpoint; the CLI prints the diagnosis
+    and exits with status 1.
+    """

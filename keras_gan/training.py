@@ -14,12 +14,13 @@ from keras_gan import callbacks, data
 from keras_gan.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from keras_gan.config import TrainConfig
 from keras_gan.engine import GAN, default_optimizer
-from keras_gan.errors import UserError
+from keras_gan.errors import TrainingFailure, UserError
 from keras_gan.io import atomic_path
-from keras_gan.networks import build_networks
+from keras_gan.networks import CONDITIONAL, NUM_CLASSES, build_networks
 
 CONFIG_NAME = "config.json"
 GENERATOR_NAME = "generator.keras"
+BEST_GENERATOR_NAME = "best_generator.keras"
 METRICS_NAME = "metrics.csv"
 
 
@@ -27,7 +28,14 @@ def build_gan(config):
     """A compiled `GAN` for `config` (weights initialised from `config.seed`)."""
     keras.utils.set_random_seed(config.seed)
     generator, discriminator = build_networks(config.arch, config.latent_dim, config.from_logits)
-    gan = GAN(generator, discriminator, latent_dim=config.latent_dim, from_logits=config.from_logits, seed=config.seed)
+    gan = GAN(
+        generator,
+        discriminator,
+        latent_dim=config.latent_dim,
+        from_logits=config.from_logits,
+        seed=config.seed,
+        num_classes=NUM_CLASSES if config.arch in CONDITIONAL else None,
+    )
     gan.compile(
         d_optimizer=default_optimizer(config.lr, config.beta1),
         g_optimizer=default_optimizer(config.lr, config.beta1),
@@ -76,7 +84,7 @@ def train(config, resume=False, verbose=1):
     if not resume and (run_dir / CHECKPOINT_NAME).exists():
         raise UserError(f"--out {run_dir} already holds a run; pass --resume {run_dir} to continue it")
     # Load data before touching the run folder: bad data leaves nothing behind.
-    x, _ = data.load_mnist(config.data)
+    x, y = data.load_mnist(config.data)
 
     gan = build_gan(config)
     noise = grid_noise(config)
@@ -89,9 +97,25 @@ def train(config, resume=False, verbose=1):
     config.out = str(run_dir)
     config.to_json(run_dir / CONFIG_NAME)
 
-    dataset, steps = data.make_dataset(x, config.batch_size, config.seed, start_epoch, config.epochs)
-    run_callbacks = [
+    dataset, steps = data.make_dataset(x, y, config.batch_size, config.seed, start_epoch, config.epochs)
+    run_callbacks = []
+    if config.eval_every:
+        from keras_gan.evaluate import Evaluator
+
+        best = [float(r["fcd"]) for r in callbacks.read_csv(run_dir / METRICS_NAME) if r.get("fcd")]
+        run_callbacks.append(
+            callbacks.Evaluate(
+                Evaluator(),
+                config.eval_every,
+                config.eval_n,
+                run_dir / BEST_GENERATOR_NAME,
+                min(best, default=float("inf")),
+            )
+        )
+    run_callbacks += [
         callbacks.MetricsCSV(run_dir / METRICS_NAME, steps * config.batch_size),
+        # Before the grid and the checkpoint: a failed epoch is never saved.
+        callbacks.Watchdog(),
         callbacks.ImageGrid(run_dir, noise, config.grid_size),
     ]
     if config.tensorboard:
@@ -109,6 +133,8 @@ def train(config, resume=False, verbose=1):
             verbose=verbose,
             shuffle=False,  # the dataset is already shuffled, per epoch
         )
+    if not callbacks.all_finite(gan):
+        raise TrainingFailure("NaN or Inf in the weights: generator.keras was not written")
     save_generator(gan.generator, run_dir / GENERATOR_NAME)
     return run_dir
 

@@ -26,6 +26,7 @@ def run_cli(argv, capsys):
         (["--epochs", "0"], "--epochs must be a positive integer. Received: 0"),
         (["--batch-size", "-1"], "--batch-size must be a positive integer. Received: -1"),
         (["--arch", "resnet"], "argument --arch: invalid choice: 'resnet'"),
+        (["--eval-every", "-2"], "--eval-every must be 0 (off) or a positive integer. Received: -2"),
         (["--lr", "fast"], "argument --lr: invalid float value: 'fast'"),
     ],
 )
@@ -64,7 +65,7 @@ def test_help_explains_every_flag(capsys):
     assert e.value.code == 0
     out = capsys.readouterr().out
     flags = "--arch --epochs --batch-size --latent-dim --lr --beta1 --from-logits --no-from-logits --seed --data"
-    for flag in flags.split() + ["--out", "--resume", "--tensorboard", "--grid-size"]:
+    for flag in flags.split() + ["--out", "--resume", "--tensorboard", "--grid-size", "--eval-every", "--eval-n"]:
         assert flag in out
 
 

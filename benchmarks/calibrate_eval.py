@@ -50,7 +50,10 @@ def main():
             f"| {r['precision']:.3f} | {r['recall']:.3f} |"
         )
     near = evaluate(held_out[:2000], evaluator, train_images=train)["nearest_train_distance"]
-    print(f"\nheld-out real digits to their nearest training digit: min {near['min']:.2f}, median {near['median']:.2f}")
+    print(
+        f"\nheld-out real digits to their nearest training digit (N=2000): min {near['min']:.2f}, "
+        f"median {near['median']:.2f}, share closer than 2.0: {near['share_below_2']:.4f}"
+    )
 
 
 if __name__ == "__main__":

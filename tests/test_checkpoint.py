@@ -14,7 +14,7 @@ def all_state(gan):
 
 def test_round_trip_restores_every_variable(tmp_path):
     trained = make_gan("dcgan", seed=0)
-    trained.train_on_batch(real_batch(), return_dict=True)
+    trained.train_on_batch(*real_batch(), return_dict=True)
     noise = np.arange(12, dtype="float32").reshape(3, 4)
     path = tmp_path / "checkpoint.npz"
     checkpoint.save_checkpoint(trained, path, epoch=7, grid_noise=noise)

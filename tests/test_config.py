@@ -21,7 +21,7 @@ def test_unknown_keys_are_refused(tmp_path):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (dict(arch="resnet"), r"--arch must be one of \['dcgan', 'gan'\]. Received: arch='resnet'"),
+        (dict(arch="resnet"), r"--arch must be one of \['cdcgan', 'cgan', 'dcgan', 'gan'\]. Received: arch='resnet'"),
         (dict(epochs=0), "--epochs must be a positive integer. Received: 0"),
         (dict(batch_size=-1), "--batch-size must be a positive integer. Received: -1"),
         (dict(latent_dim=0), "--latent-dim"),

@@ -49,10 +49,16 @@ def main():
             f"| {name} | {r['fcd']:.2f} | {r['classifier_score']:.2f} | {r['classes']['classes_covered']} "
             f"| {r['precision']:.3f} | {r['recall']:.3f} |"
         )
-    near = evaluate(held_out[:2000], evaluator, train_images=train)["nearest_train_distance"]
+    held_out_result = evaluate(held_out[:2000], evaluator, train_images=train)
+    near = held_out_result["nearest_train_distance"]
+    other = held_out_result["nearest_sample_distance"]
     print(
         f"\nheld-out real digits to their nearest training digit (N=2000): min {near['min']:.2f}, "
         f"median {near['median']:.2f}, share closer than 2.0: {near['share_below_2']:.4f}"
+    )
+    print(
+        f"held-out real digits to their nearest other held-out digit (N=2000): min {other['min']:.2f}, "
+        f"median {other['median']:.2f}, share closer than 1.0: {other['share_below_1']:.4f}"
     )
 
 

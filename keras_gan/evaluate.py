@@ -150,6 +150,13 @@ def evaluate(samples, evaluator, real_images=None, train_images=None, labels=Non
         "mean_confidence": float(probs.max(axis=1).mean()),
         "classes": metrics.class_histogram(probs),
     }
+    # Near-identical samples are the plainest sign of mode collapse.
+    nearest_other = metrics.nearest_distances(samples, samples, exclude_self=True)
+    result["nearest_sample_distance"] = {
+        "min": float(nearest_other.min()),
+        "median": float(np.median(nearest_other)),
+        "share_below_1": float((nearest_other < 1.0).mean()),
+    }
     if labels is not None:
         predicted = probs.argmax(axis=1)
         result["label_accuracy"] = {
@@ -184,6 +191,11 @@ def format_table(result):
         ("largest class share", f"{result['classes']['max_share']:.3f}"),
         ("class entropy (max 2.303)", f"{result['classes']['entropy']:.3f}"),
         ("class shares 0..9", " ".join(f"{s:.3f}" for s in result["classes"]["shares"])),
+    ]
+    other = result["nearest_sample_distance"]
+    rows += [
+        ("nearest other sample: min / median", f"{other['min']:.3f} / {other['median']:.3f}"),
+        ("share of near-duplicates (closer than 1.0)", f"{other['share_below_1']:.4f}"),
     ]
     if "label_accuracy" in result:
         accuracy = result["label_accuracy"]

@@ -15,7 +15,8 @@ They are computed in the feature space of a small MNIST classifier (see
   samples inside the real data's k-NN balls (quality), and of real samples
   inside the generated data's balls (diversity).
 - `nearest_distances`: each sample's distance to its nearest training image,
-  to spot memorization.
+  to spot memorization, or to its nearest other sample, to spot
+  near-identical samples.
 """
 
 import numpy as np
@@ -110,12 +111,15 @@ def precision_recall(real_features, fake_features, k=3):
     return precision, recall
 
 
-def nearest_distances(samples, train_images, chunk=1024):
+def nearest_distances(samples, train_images, chunk=1024, exclude_self=False):
     """Euclidean distance of each sample to its nearest training image.
 
     Args:
         samples: uint8 [n, 28, 28].
         train_images: uint8 [m, 28, 28].
+        chunk: Samples per matrix product (bounds memory).
+        exclude_self: `train_images` is `samples` itself: find each sample's
+            nearest *other* sample (near-duplicates, mode collapse).
 
     Returns:
         float32 [n], in units of pixel intensity scaled to [0, 1].
@@ -126,5 +130,8 @@ def nearest_distances(samples, train_images, chunk=1024):
     for start in range(0, len(samples), chunk):
         s = np.asarray(samples[start : start + chunk], np.float32).reshape(-1, train.shape[1]) / 255.0
         d = (s * s).sum(1)[:, None] + train_sq[None, :] - 2.0 * s @ train.T
+        if exclude_self:
+            rows = np.arange(len(s))
+            d[rows, start + rows] = np.inf
         out[start : start + chunk] = np.sqrt(np.maximum(d.min(axis=1), 0.0))
     return out

@@ -39,7 +39,12 @@ def test_evaluate_reports_every_metric(tiny_assets):
     real, _ = synthetic_digits(300, seed=2)
     result = evaluate.evaluate(x, evaluator, real_images=real, train_images=real)
     assert result["n"] == 300
-    assert {"fcd", "classifier_score", "classes", "precision", "recall", "nearest_train_distance"} <= set(result)
+    expected = {"fcd", "classifier_score", "classes", "precision", "recall", "nearest_train_distance"}
+    assert expected | {"nearest_sample_distance"} <= set(result)
+    # Synthetic digits differ in their noise: no two are identical.
+    assert result["nearest_sample_distance"]["min"] > 1.0
+    dupes = evaluate.evaluate(np.concatenate([x[:100], x[:100]]), evaluator)
+    assert dupes["nearest_sample_distance"]["share_below_1"] == 1.0
     assert result["classes"]["classes_covered"] == 10
     assert result["precision"] > 0.5 and result["recall"] > 0.5
     # The same data as the reference scores far better than noise.

@@ -75,3 +75,11 @@ def test_nearest_distances():
     samples = np.zeros((2, 28, 28), np.uint8)
     samples[1, 0, :4] = 255  # 3 pixels away from train[1], 4 from train[0]
     np.testing.assert_allclose(metrics.nearest_distances(samples, train), [0.0, np.sqrt(3.0)], rtol=1e-6)
+
+
+def test_nearest_other_sample_finds_duplicates():
+    samples = np.zeros((3, 28, 28), np.uint8)
+    samples[1, 0, :9] = 255  # 3 from sample 0 and 2
+    samples[2] = samples[0]  # a duplicate of sample 0
+    distances = metrics.nearest_distances(samples, samples, exclude_self=True, chunk=2)
+    np.testing.assert_allclose(distances, [0.0, 3.0, 0.0], atol=1e-6)

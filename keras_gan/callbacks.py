@@ -24,10 +24,14 @@ def grid_labels(n, num_classes=10):
 
 
 def render_grid(gan, noise, rows):
-    """The GAN's images for the fixed `noise` as one uint8 grid picture."""
+    """The GAN's images for the fixed `noise` as one uint8 grid picture.
+
+    A conditional GAN's grid has one column per digit, 0 to 9.
+    """
     labels = grid_labels(len(noise), gan.num_classes) if gan.conditional else None
     samples = gan.generate(noise, labels, training=False)
-    return images.make_grid(images.to_uint8(samples), rows)
+    cols = gan.num_classes if gan.conditional else rows
+    return images.make_grid(images.to_uint8(samples), rows, cols)
 
 
 class ImageGrid(keras.callbacks.Callback):

@@ -44,9 +44,13 @@ def build_gan(config):
 
 
 def grid_noise(config):
-    """The fixed z of the per-epoch grid, a function of the seed alone."""
+    """The fixed z of the per-epoch grid, a function of the seed alone.
+
+    The grid is square, but a conditional GAN's has one column per digit.
+    """
+    cols = NUM_CLASSES if config.arch in CONDITIONAL else config.grid_size
     rng = np.random.default_rng(config.seed)
-    return rng.standard_normal((config.grid_size**2, config.latent_dim)).astype(np.float32)
+    return rng.standard_normal((config.grid_size * cols, config.latent_dim)).astype(np.float32)
 
 
 def default_run_dir(arch):

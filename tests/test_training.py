@@ -137,3 +137,9 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tiny_npz, tmp_path):
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+def test_conditional_grid_has_a_column_per_digit(tiny_config):
+    run_dir = training.train(dataclasses.replace(tiny_config, arch="cgan", epochs=1, grid_size=3), verbose=0)
+    with Image.open(run_dir / "epoch_001.png") as png:
+        assert png.size == (2 * (10 * 30 + 2), 2 * (3 * 30 + 2))  # 10 columns, 3 rows

@@ -92,13 +92,27 @@ class GAN(keras.Model):
 
     def sample_noise(self, batch_size):
         """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._replica_seed())
 
     def sample_labels(self, batch_size):
         """Uniform labels [batch_size] for a conditional GAN's fakes; `None` otherwise."""
         if not self.conditional:
             return None
-        return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator)
+        return tf.random.stateless_uniform(
+            (batch_size,), seed=self._replica_seed(), minval=0, maxval=self.num_classes, dtype="int32"
+        )
+
+    def _replica_seed(self):
+        """The next seed of the stream, folded with the replica id under tf.distribute.
+
+        Every replica holds the same copy of the seed state: without the fold,
+        all replicas would draw the same noise and see the same fakes.
+        """
+        seed = tf.cast(self.seed_generator.next(), "int64")
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return seed
+        return tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
 
     def generate(self, z, labels=None, training=False):
         """G(z), or G(z, labels) for a conditional GAN."""
@@ -119,10 +133,12 @@ class GAN(keras.Model):
         d_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, labels, global_batch)
         g_loss = self.train_generator(batch_size, global_batch)
 
-        # The losses are already this replica's share of the global mean, and
-        # tf.distribute sums the trackers' states across replicas.
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+        # Each replica's loss is its share of the global mean. Weighting the
+        # trackers by the local batch makes their cross-replica sums the true
+        # mean over the global batch, not that mean / num_replicas.
+        local_batch = ops.cast(batch_size, "float32")
+        self.d_loss_tracker.update_state(d_loss * global_batch / local_batch, sample_weight=local_batch)
+        self.g_loss_tracker.update_state(g_loss * global_batch / local_batch, sample_weight=local_batch)
         self.d_real_tracker.update_state(losses.to_probability(real_outputs, self.from_logits))
         self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
         return {m.name: m.result() for m in self.metrics}

@@ -29,6 +29,8 @@ HELP = {
     "eval_every": "every N epochs measure FCD and class coverage, log them, keep best_generator.keras "
     "and stop on class collapse (0: off)",
     "eval_n": "samples per evaluation during training",
+    "strategy": "tf.distribute strategy: 'auto' (mirrored over several GPUs if present, else one device), "
+    "'default' (one device) or 'mirrored' (all GPUs)",
 }
 
 
@@ -59,6 +61,7 @@ def build_parser(prog="train.py"):
         "metrics.csv, an image grid per epoch, progress.gif, checkpoint.npz and generator.keras.",
         formatter_class=_HelpFormatter,
     )
+    from keras_gan.distribute import STRATEGIES
     from keras_gan.networks import NETWORKS
 
     for field in dataclasses.fields(TrainConfig):
@@ -68,6 +71,8 @@ def build_parser(prog="train.py"):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         elif field.name == "arch":
             parser.add_argument(flag, choices=sorted(NETWORKS), default=field.default, help=help_text)
+        elif field.name == "strategy":
+            parser.add_argument(flag, choices=STRATEGIES, default=field.default, help=help_text)
         else:
             parser.add_argument(flag, type=_ARG_TYPES[field.type], default=field.default, help=help_text)
     parser.add_argument(

@@ -39,6 +39,8 @@ class TrainConfig:
             class collapse. 0 turns it off.
         eval_n: Samples per evaluation during training (the standalone
             evaluator uses 10,000; FCD depends on N).
+        strategy: `tf.distribute` strategy (`keras_gan.distribute`): "auto"
+            mirrors over several GPUs when present.
     """
 
     arch: str = "dcgan"
@@ -56,6 +58,7 @@ class TrainConfig:
     # About 2 s per evaluation on a CPU: cheap next to a dcgan epoch (~65 s).
     eval_every: int = 1
     eval_n: int = 2000
+    strategy: str = "auto"
 
     def validate(self):
         """Checks every field and fills in `epochs` if it is `None`.
@@ -72,6 +75,10 @@ class TrainConfig:
 
         if self.arch not in NETWORKS:
             raise UserError(f"--arch must be one of {sorted(NETWORKS)}. Received: arch={self.arch!r}")
+        from keras_gan.distribute import STRATEGIES
+
+        if self.strategy not in STRATEGIES:
+            raise UserError(f"--strategy must be one of {list(STRATEGIES)}. Received: strategy={self.strategy!r}")
         if self.epochs is None:
             self.epochs = DEFAULT_EPOCHS[self.arch]
         if not isinstance(self.eval_every, int) or self.eval_every < 0:

@@ -10,7 +10,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from keras_gan import callbacks, data
+from keras_gan import callbacks, data, distribute
 from keras_gan.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from keras_gan.config import TrainConfig
 from keras_gan.engine import GAN, default_optimizer
@@ -90,11 +90,14 @@ def train(config, resume=False, verbose=1):
     # Load data before touching the run folder: bad data leaves nothing behind.
     x, y = data.load_mnist(config.data)
 
-    gan = build_gan(config)
-    noise = grid_noise(config)
-    start_epoch = 0
+    # Variables (networks, optimizers, RNG state) live in the strategy's scope.
+    with distribute.make_strategy(config.strategy).scope():
+        gan = build_gan(config)
+        noise = grid_noise(config)
+        start_epoch = 0
+        if resume:
+            start_epoch, noise = load_checkpoint(gan, run_dir / CHECKPOINT_NAME)
     if resume:
-        start_epoch, noise = load_checkpoint(gan, run_dir / CHECKPOINT_NAME)
         callbacks.MetricsCSV.truncate(run_dir / METRICS_NAME, start_epoch)
     else:
         run_dir.mkdir(parents=True, exist_ok=True)

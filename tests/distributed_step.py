@@ -61,5 +61,44 @@ def main(arch):
     )
 
 
+def train_and_resume(tmp):
+    """train() under MirroredStrategy on 2 devices: 2 epochs straight vs 1 + resume."""
+    import dataclasses
+    from pathlib import Path
+
+    from keras_gan import distribute, training
+    from keras_gan.checkpoint import load_checkpoint
+
+    used = []
+
+    def two_cpus(name):
+        used.append(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+        return used[-1]
+
+    distribute.make_strategy = two_cpus
+    tmp = Path(tmp)
+    x = np.random.default_rng(0).integers(0, 256, (256, 28, 28)).astype("uint8")
+    np.savez(tmp / "d.npz", x_train=x, y_train=np.zeros(256, "uint8"))
+    config = training.TrainConfig(
+        arch="dcgan", epochs=2, batch_size=32, data=str(tmp / "d.npz"), grid_size=2, eval_every=0, strategy="mirrored"
+    )
+    straight = training.train(dataclasses.replace(config, out=str(tmp / "straight")), verbose=0)
+    training.train(dataclasses.replace(config, epochs=1, out=str(tmp / "resumed")), verbose=0)
+    resumed = training.train(training.resume_config(tmp / "resumed", epochs=2), resume=True, verbose=0)
+    states = []
+    for run in (straight, resumed):
+        gan = training.build_gan(config)
+        load_checkpoint(gan, run / "checkpoint.npz")
+        states.append([keras.ops.convert_to_numpy(v) for v in gan.generator.weights + gan.discriminator.weights])
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(*states))
+    grids = sorted(p.name for p in resumed.glob("epoch_*.png"))
+    replicas = [strategy.num_replicas_in_sync for strategy in used]
+    gif = (resumed / "progress.gif").exists()
+    print(json.dumps({"max_weight_diff": diff, "grids": grids, "gif": gif, "replicas": replicas}))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "gan")
+    if sys.argv[1] == "train":
+        train_and_resume(sys.argv[2])
+    else:
+        main(sys.argv[1])

@@ -33,3 +33,19 @@ def test_mirrored_metrics_and_noise(arch):
         assert report[run]["d_loss"] == pytest.approx(math.log(2), rel=1e-5)
         assert report[run]["g_loss"] == pytest.approx(math.log(2), rel=1e-5)
         assert report[run]["d_real"] == pytest.approx(0.5) and report[run]["d_fake"] == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_train_checkpoint_and_resume_under_mirrored_strategy(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "distributed_step.py"), "train", str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == [2, 2, 2]  # straight, first part, resumed part
+    assert report["max_weight_diff"] < 1e-5
+    assert report["grids"] == ["epoch_001.png", "epoch_002.png"] and report["gif"]

@@ -78,6 +78,26 @@ def _conditioned_z(latent_dim, num_classes):
     return [z, labels], layers.Concatenate()([z, embedded])
 
 
+def _build_pair(generator_body, discriminator_body, latent_dim, from_logits, num_classes=None):
+    """Wraps two bodies into (generator, discriminator) models.
+
+    Unconditional: G(z) and D(images) with a plain logit. Conditional (with
+    `num_classes`): G([z, labels]) and D([images, labels]) with a projection
+    head. The bodies are the same either way.
+    """
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    if num_classes is None:
+        z = keras.Input((latent_dim,), name="z")
+        generator = keras.Model(z, generator_body(z), name="generator")
+        discriminator = keras.Model(images, _logit(discriminator_body(images), from_logits), name="discriminator")
+        return generator, discriminator
+    g_inputs, g_input = _conditioned_z(latent_dim, num_classes)
+    generator = keras.Model(g_inputs, generator_body(g_input), name="generator")
+    labels = keras.Input((), dtype="int32", name="label")
+    output = _projection_logit(discriminator_body(images), labels, num_classes, from_logits)
+    return generator, keras.Model([images, labels], output, name="discriminator")
+
+
 # --- Fully connected: gan, cgan -------------------------------------------
 
 
@@ -104,22 +124,13 @@ def build_gan(latent_dim=100, from_logits=True):
     G: z -> 128 -> 256 -> 512 -> 784 (tanh) -> 28x28x1.
     D: 784 -> 512 -> 256 -> 1. LeakyReLU(0.2) between hidden layers.
     """
-    z = keras.Input((latent_dim,), name="z")
-    generator = keras.Model(z, _mlp_generator_body(z), name="generator")
-    images = keras.Input(IMAGE_SHAPE, name="images")
-    discriminator = keras.Model(images, _logit(_mlp_discriminator_body(images), from_logits), name="discriminator")
-    return generator, discriminator
+    return _build_pair(_mlp_generator_body, _mlp_discriminator_body, latent_dim, from_logits)
 
 
 @register("cgan", epochs=30, conditional=True)
 def build_cgan(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
     """`gan` conditioned on the digit: G sees [z, embed(label)], D a projection head."""
-    g_inputs, g_input = _conditioned_z(latent_dim, num_classes)
-    generator = keras.Model(g_inputs, _mlp_generator_body(g_input), name="generator")
-    images = keras.Input(IMAGE_SHAPE, name="images")
-    labels = keras.Input((), dtype="int32", name="label")
-    output = _projection_logit(_mlp_discriminator_body(images), labels, num_classes, from_logits)
-    return generator, keras.Model([images, labels], output, name="discriminator")
+    return _build_pair(_mlp_generator_body, _mlp_discriminator_body, latent_dim, from_logits, num_classes)
 
 
 # --- Convolutional: dcgan, cdcgan ------------------------------------------
@@ -177,19 +188,10 @@ def build_dcgan(latent_dim=100, from_logits=True):
     logit; LeakyReLU(0.2), batch norm on every layer but the input one.
     No pooling, and no Dense layers but the projection of z and the logit.
     """
-    z = keras.Input((latent_dim,), name="z")
-    generator = keras.Model(z, _dcgan_generator_body(z), name="generator")
-    images = keras.Input(IMAGE_SHAPE, name="images")
-    discriminator = keras.Model(images, _logit(_dcgan_discriminator_body(images), from_logits), name="discriminator")
-    return generator, discriminator
+    return _build_pair(_dcgan_generator_body, _dcgan_discriminator_body, latent_dim, from_logits)
 
 
 @register("cdcgan", epochs=8, conditional=True)
 def build_cdcgan(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
     """`dcgan` conditioned on the digit: G sees [z, embed(label)], D a projection head."""
-    g_inputs, g_input = _conditioned_z(latent_dim, num_classes)
-    generator = keras.Model(g_inputs, _dcgan_generator_body(g_input), name="generator")
-    images = keras.Input(IMAGE_SHAPE, name="images")
-    labels = keras.Input((), dtype="int32", name="label")
-    output = _projection_logit(_dcgan_discriminator_body(images), labels, num_classes, from_logits)
-    return generator, keras.Model([images, labels], output, name="discriminator")
+    return _build_pair(_dcgan_generator_body, _dcgan_discriminator_body, latent_dim, from_logits, num_classes)

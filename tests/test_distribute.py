@@ -12,18 +12,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("arch", ["gan", "dcgan"])
-def test_mirrored_metrics_and_noise(arch):
+def run_step_script(*args):
+    """Runs tests/distributed_step.py in a fresh process; returns its JSON report."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "distributed_step.py"), arch],
+        [sys.executable, str(ROOT / "tests" / "distributed_step.py"), *args],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["gan", "dcgan"])
+def test_mirrored_metrics_and_noise(arch):
+    report = run_step_script(arch)
     assert report["replicas"] == 2
     # Each replica draws its own noise, so the two halves of a batch differ.
     assert report["replica_noise_differs"]
@@ -37,15 +42,7 @@ def test_mirrored_metrics_and_noise(arch):
 
 @pytest.mark.slow
 def test_train_checkpoint_and_resume_under_mirrored_strategy(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "distributed_step.py"), "train", str(tmp_path)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_step_script("train", str(tmp_path))
     assert report["replicas"] == [2, 2, 2]  # straight, first part, resumed part
     assert report["max_weight_diff"] < 1e-5
     assert report["grids"] == ["epoch_001.png", "epoch_002.png"] and report["gif"]

@@ -217,6 +217,7 @@ class Evaluate(keras.callbacks.Callback):
         logs["fcd"] = result["fcd"]
         logs["classes_covered"] = result["classes"]["classes_covered"]
         logs["max_class_share"] = result["classes"]["max_share"]
+        logs["confidence"] = result["mean_confidence"]
         if "label_accuracy" in result:
             logs["label_accuracy"] = result["label_accuracy"]["overall"]
         if result["fcd"] < self.best_fcd:
@@ -232,18 +233,24 @@ class Watchdog(keras.callbacks.Callback):
     - a discriminator that wins outright: mean D(fake) under `d_fake_floor`
       for `patience` epochs in a row, when G's gradient has vanished;
     - class collapse seen by `Evaluate`: fewer than 10 classes covered, or
-      one class above `max_class_share`.
+      one class above `max_class_share`, in `patience` evaluations in a row,
+      while the classifier is confident (mean confidence at least
+      `min_confidence`) that the samples are digits at all. Early samples
+      are blobs that the classifier spreads over a few classes at low
+      confidence; that is not collapse (real digits score 0.99, noise 0.71).
 
     Put it before `Checkpoint`: the exception ends `fit()` before the bad
     epoch is saved, so the last good checkpoint stays.
     """
 
-    def __init__(self, patience=3, d_fake_floor=0.01, max_class_share=0.3):
+    def __init__(self, patience=3, d_fake_floor=0.01, max_class_share=0.3, min_confidence=0.8):
         super().__init__()
         self.patience = patience
         self.d_fake_floor = d_fake_floor
         self.max_class_share = max_class_share
+        self.min_confidence = min_confidence
         self.won_epochs = 0
+        self.collapsed_evaluations = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
@@ -273,8 +280,14 @@ class Watchdog(keras.callbacks.Callback):
                 "restart with another --seed or a lower --lr"
             )
         covered, top = logs.get("classes_covered"), logs.get("max_class_share")
-        if covered is not None and (covered < 10 or top > self.max_class_share):
+        if covered is None:
+            return  # no evaluation this epoch
+        confident = logs.get("confidence", 1.0) >= self.min_confidence
+        collapsed = confident and (covered < 10 or top > self.max_class_share)
+        self.collapsed_evaluations = self.collapsed_evaluations + 1 if collapsed else 0
+        if self.collapsed_evaluations >= self.patience:
             raise TrainingFailure(
                 f"class collapse after epoch {epoch + 1}: {covered} of 10 digits covered, largest class "
-                f"{top:.0%} of samples; the last good checkpoint is kept"
+                f"{top:.0%} of samples, in {self.collapsed_evaluations} evaluations in a row; "
+                "the last good checkpoint is kept"
             )

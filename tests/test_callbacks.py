@@ -52,12 +52,28 @@ def test_evaluate_logs_fcd_and_watchdog_catches_class_collapse(tmp_path):
     evaluate = callbacks.Evaluate(Evaluator(), every=1, n=200, best_path=tmp_path / "best_generator.keras")
     csv_log = callbacks.MetricsCSV(tmp_path / "metrics.csv", 256)
     with pytest.raises(
-        TrainingFailure, match=r"class collapse after epoch 1: 1 of 10 digits covered, largest class 100%"
+        TrainingFailure, match=r"class collapse after epoch 3: 1 of 10 digits covered, largest class 100%"
     ):
-        gan.fit(x, y, batch_size=32, epochs=3, verbose=0, callbacks=[evaluate, csv_log, callbacks.Watchdog()])
-    row = callbacks.read_csv(tmp_path / "metrics.csv")[0]
-    assert float(row["fcd"]) > 10 and row["classes_covered"] == "1"
+        gan.fit(x, y, batch_size=32, epochs=5, verbose=0, callbacks=[evaluate, csv_log, callbacks.Watchdog()])
+    rows = callbacks.read_csv(tmp_path / "metrics.csv")
+    assert len(rows) == 3 and float(rows[0]["fcd"]) > 10 and rows[0]["classes_covered"] == "1"
+    assert float(rows[0]["confidence"]) > 0.8
     assert (tmp_path / "best_generator.keras").exists()
+
+
+def test_watchdog_ignores_early_unconfident_samples():
+    # Blobs that the classifier spreads over 3 classes at low confidence are
+    # an early epoch, not a collapse; confident ones for 3 evaluations are.
+    watchdog = callbacks.Watchdog()
+    watchdog.set_model(make_constant_gan())
+    early = {"d_fake": 0.4, "classes_covered": 3, "max_class_share": 0.5, "confidence": 0.6}
+    for epoch in range(5):
+        watchdog.on_epoch_end(epoch, dict(early))
+    confident = {**early, "confidence": 0.95}
+    watchdog.on_epoch_end(5, dict(confident))
+    watchdog.on_epoch_end(6, dict(confident))
+    with pytest.raises(TrainingFailure, match="class collapse after epoch 8"):
+        watchdog.on_epoch_end(7, dict(confident))
 
 
 def test_evaluate_keeps_the_best_generator(tmp_path):

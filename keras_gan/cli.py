@@ -14,7 +14,7 @@ from keras_gan.errors import TrainingFailure, UserError
 HELP = {
     "arch": "network pair: 'gan' (fully connected), 'dcgan' (convolutional), or their conditional "
     "versions 'cgan' and 'cdcgan' (pick the digit with generate --digit)",
-    "epochs": "passes over the 60,000 training digits (default: 30 for gan, 8 for dcgan)",
+    "epochs": "passes over the 60,000 training digits",
     "batch_size": "images per training step (global batch under a distribution strategy)",
     "latent_dim": "length of the noise vector z",
     "lr": "Adam learning rate of both networks",
@@ -62,11 +62,14 @@ def build_parser(prog="train.py"):
         formatter_class=_HelpFormatter,
     )
     from keras_gan.distribute import STRATEGIES
-    from keras_gan.networks import NETWORKS
+    from keras_gan.networks import DEFAULT_EPOCHS, NETWORKS
 
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         help_text = HELP[field.name]
+        if field.name == "epochs":
+            defaults = ", ".join(f"{n} for {arch}" for arch, n in DEFAULT_EPOCHS.items())
+            help_text += f" (default: {defaults})"
         if field.type is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         elif field.name == "arch":

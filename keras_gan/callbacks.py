@@ -15,7 +15,7 @@ import numpy as np
 from keras_gan import images
 from keras_gan.checkpoint import save_checkpoint
 from keras_gan.errors import TrainingFailure
-from keras_gan.io import atomic_write_text
+from keras_gan.io import atomic_write_text, save_keras
 
 
 def grid_labels(n, num_classes=10):
@@ -207,7 +207,6 @@ class Evaluate(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         from keras_gan.evaluate import evaluate
-        from keras_gan.training import save_generator
 
         samples = self.model.generate(self.z, self.labels, training=False)
         samples = keras.ops.convert_to_numpy(samples)
@@ -222,7 +221,7 @@ class Evaluate(keras.callbacks.Callback):
             logs["label_accuracy"] = result["label_accuracy"]["overall"]
         if result["fcd"] < self.best_fcd:
             self.best_fcd = result["fcd"]
-            save_generator(self.model.generator, self.best_path)
+            save_keras(self.model.generator, self.best_path)
 
 
 class Watchdog(keras.callbacks.Callback):

@@ -47,3 +47,9 @@ def atomic_write_text(path, text):
     """Writes `text` to `path` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def save_keras(model, path):
+    """Saves a Keras model as a `.keras` file, atomically."""
+    with atomic_path(path) as tmp:
+        model.save(tmp)

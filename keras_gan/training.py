@@ -15,7 +15,7 @@ from keras_gan.checkpoint import CHECKPOINT_NAME, load_checkpoint
 from keras_gan.config import TrainConfig
 from keras_gan.engine import GAN, default_optimizer
 from keras_gan.errors import TrainingFailure, UserError
-from keras_gan.io import atomic_path
+from keras_gan.io import save_keras
 from keras_gan.networks import CONDITIONAL, NUM_CLASSES, build_networks
 
 CONFIG_NAME = "config.json"
@@ -105,31 +105,7 @@ def train(config, resume=False, verbose=1):
     config.to_json(run_dir / CONFIG_NAME)
 
     dataset, steps = data.make_dataset(x, y, config.batch_size, config.seed, start_epoch, config.epochs)
-    run_callbacks = []
-    if config.eval_every:
-        from keras_gan.evaluate import Evaluator
-
-        best = [float(r["fcd"]) for r in callbacks.read_csv(run_dir / METRICS_NAME) if r.get("fcd")]
-        run_callbacks.append(
-            callbacks.Evaluate(
-                Evaluator(),
-                config.eval_every,
-                config.eval_n,
-                run_dir / BEST_GENERATOR_NAME,
-                min(best, default=float("inf")),
-            )
-        )
-    run_callbacks += [
-        callbacks.MetricsCSV(run_dir / METRICS_NAME, steps * config.batch_size),
-        # Before the grid and the checkpoint: a failed epoch is never saved.
-        callbacks.Watchdog(),
-        callbacks.ImageGrid(run_dir, noise, config.grid_size),
-    ]
-    if config.tensorboard:
-        run_callbacks.append(callbacks.TensorBoard(run_dir / "tensorboard", noise, config.grid_size))
-    # Last, so that an epoch counts as done only once its outputs are written.
-    run_callbacks.append(callbacks.Checkpoint(run_dir / CHECKPOINT_NAME, noise))
-
+    run_callbacks = make_callbacks(config, run_dir, noise, images_per_epoch=steps * config.batch_size)
     if start_epoch < config.epochs:
         gan.fit(
             dataset,
@@ -142,11 +118,31 @@ def train(config, resume=False, verbose=1):
         )
     if not callbacks.all_finite(gan):
         raise TrainingFailure("NaN or Inf in the weights: generator.keras was not written")
-    save_generator(gan.generator, run_dir / GENERATOR_NAME)
+    save_keras(gan.generator, run_dir / GENERATOR_NAME)
     return run_dir
 
 
-def save_generator(generator, path):
-    """Saves the generator as a `.keras` file, atomically."""
-    with atomic_path(path) as tmp:
-        generator.save(tmp)
+def make_callbacks(config, run_dir, noise, images_per_epoch):
+    """The run's callbacks, in the order that matters.
+
+    Evaluate first (it adds FCD to the logs that the CSV then writes), the
+    watchdog before the outputs (a failed epoch is never saved), and the
+    checkpoint last (an epoch counts as done only once its outputs exist).
+    """
+    run_callbacks = []
+    if config.eval_every:
+        from keras_gan.evaluate import Evaluator
+
+        earlier = [float(r["fcd"]) for r in callbacks.read_csv(run_dir / METRICS_NAME) if r.get("fcd")]
+        best_path = run_dir / BEST_GENERATOR_NAME
+        best_fcd = min(earlier, default=float("inf"))
+        run_callbacks.append(callbacks.Evaluate(Evaluator(), config.eval_every, config.eval_n, best_path, best_fcd))
+    run_callbacks += [
+        callbacks.MetricsCSV(run_dir / METRICS_NAME, images_per_epoch),
+        callbacks.Watchdog(),
+        callbacks.ImageGrid(run_dir, noise, config.grid_size),
+    ]
+    if config.tensorboard:
+        run_callbacks.append(callbacks.TensorBoard(run_dir / "tensorboard", noise, config.grid_size))
+    run_callbacks.append(callbacks.Checkpoint(run_dir / CHECKPOINT_NAME, noise))
+    return run_callbacks

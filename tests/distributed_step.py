@@ -6,6 +6,7 @@ Prints one JSON line that tests/test_distribute.py checks.
 import json
 import os
 import sys
+import threading
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -61,6 +62,70 @@ def main(arch):
     )
 
 
+class ImageNoiseGAN(GAN):
+    """z taken from the real batch, so each replica's z is its slice of one device's z.
+
+    (Random noise differs per replica by design, so an exact comparison with
+    one device needs noise that follows the data. MirroredStrategy traces
+    each replica in its own thread, hence the thread-local batch.)
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()
+
+    def train_step(self, data):
+        self._local.images = data[0]
+        return super().train_step(data)
+
+    def sample_noise(self, batch_size):
+        return keras.ops.reshape(self._local.images, (batch_size, -1))[:, 300 : 300 + self.latent_dim] * 2.0
+
+
+class MisScaledGAN(ImageNoiseGAN):
+    """The classic bug: each replica averages over its own batch, not the global one."""
+
+    def train_discriminator(self, real_images, real_labels, global_batch):
+        local = global_batch / tf.distribute.get_strategy().num_replicas_in_sync
+        return super().train_discriminator(real_images, real_labels, local)
+
+    def train_generator(self, batch_size, global_batch):
+        local = global_batch / tf.distribute.get_strategy().num_replicas_in_sync
+        return super().train_generator(batch_size, local)
+
+
+def one_sgd_step(gan_class, strategy, arch):
+    with strategy.scope():
+        keras.utils.set_random_seed(0)
+        generator, discriminator = build_networks(arch)
+        gan = gan_class(generator, discriminator, seed=0)
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
+    x = np.random.default_rng(1).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices((x, np.zeros(32, "int32"))).batch(32)
+    gan.fit(dataset, epochs=1, verbose=0, shuffle=False)
+    return [
+        keras.ops.convert_to_numpy(v) for v in gan.generator.trainable_weights + gan.discriminator.trainable_weights
+    ]
+
+
+def equivalence(arch):
+    """Max weight difference after one SGD step: 2 replicas vs 1 device, right and mis-scaled."""
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    single = tf.distribute.get_strategy()
+    reference = one_sgd_step(ImageNoiseGAN, single, arch)
+    diff = lambda weights: max(float(np.abs(a - b).max()) for a, b in zip(weights, reference))  # noqa: E731
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(reference, one_sgd_step(ImageNoiseGAN, single, arch)))
+    print(
+        json.dumps(
+            {
+                "mirrored_diff": diff(one_sgd_step(ImageNoiseGAN, mirrored, arch)),
+                "mis_scaled_diff": diff(one_sgd_step(MisScaledGAN, mirrored, arch)),
+                "repeat_diff": moved,
+            }
+        )
+    )
+
+
 def train_and_resume(tmp):
     """train() under MirroredStrategy on 2 devices: 2 epochs straight vs 1 + resume."""
     import dataclasses
@@ -100,5 +165,7 @@ def train_and_resume(tmp):
 if __name__ == "__main__":
     if sys.argv[1] == "train":
         train_and_resume(sys.argv[2])
+    elif sys.argv[1] == "equivalence":
+        equivalence(sys.argv[2])
     else:
         main(sys.argv[1])

@@ -46,3 +46,14 @@ def test_train_checkpoint_and_resume_under_mirrored_strategy(tmp_path):
     assert report["replicas"] == [2, 2, 2]  # straight, first part, resumed part
     assert report["max_weight_diff"] < 1e-5
     assert report["grids"] == ["epoch_001.png", "epoch_002.png"] and report["gif"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["gan", "dcgan"])
+def test_two_replicas_take_the_single_device_step(arch):
+    # Plain SGD (Adam would hide a scale error) on the same batch and noise.
+    report = run_step_script("equivalence", arch)
+    assert report["repeat_diff"] == 0.0
+    assert report["mirrored_diff"] < 1e-5
+    # Averaging per replica instead of over the global batch doubles the step: caught.
+    assert report["mis_scaled_diff"] > 1e-3

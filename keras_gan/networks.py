@@ -104,7 +104,7 @@ def _build_pair(generator_body, discriminator_body, latent_dim, from_logits, num
 def _mlp_generator_body(x):
     for units in (128, 256, 512):
         x = layers.Dense(units)(x)
-        x = layers.LeakyReLU(0.2)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
     x = layers.Dense(784, activation="tanh")(x)
     return layers.Reshape(IMAGE_SHAPE)(x)
 
@@ -113,7 +113,7 @@ def _mlp_discriminator_body(images):
     x = layers.Flatten()(images)
     for units in (512, 256):
         x = layers.Dense(units)(x)
-        x = layers.LeakyReLU(0.2)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
     return x
 
 
@@ -139,8 +139,6 @@ def build_cgan(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
 # (README "Results"). Layers at 28x28 are the expensive ones there, so G
 # spends its capacity at 7x7 (an extra stride-1 layer) and D gets a third
 # layer at 4x4; both were clear wins per minute over the bare two-layer nets.
-DCGAN_G_CHANNELS = 128
-DCGAN_D_CHANNELS = 128
 
 
 def _batch_norm():
@@ -150,8 +148,8 @@ def _batch_norm():
     return layers.BatchNormalization(synchronized=keras.backend.backend() == "tensorflow")
 
 
-def _dcgan_generator_body(x):
-    g = DCGAN_G_CHANNELS
+def _dcgan_generator_body(x, g=128):
+    """z (or [z, label embedding]) -> 28x28x1; `g` is the channel width at 7x7."""
     x = layers.Dense(7 * 7 * g, use_bias=False)(x)  # the single projection of z
     x = _batch_norm()(x)
     x = layers.ReLU()(x)
@@ -162,8 +160,8 @@ def _dcgan_generator_body(x):
     return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)  # 28x28
 
 
-def _dcgan_discriminator_body(images):
-    d = DCGAN_D_CHANNELS
+def _dcgan_discriminator_body(images, d=128):
+    """Images -> flattened 4x4x`d` features."""
     x = _down_block(images, d // 4, batch_norm=False)  # 14x14, no batch norm on the input layer
     x = _down_block(x, d // 2)  # 7x7
     x = _down_block(x, d)  # 4x4
@@ -181,7 +179,7 @@ def _down_block(x, channels, batch_norm=True):
     x = layers.Conv2D(channels, kernel_size=4, strides=2, padding="same", use_bias=not batch_norm)(x)
     if batch_norm:
         x = _batch_norm()(x)
-    return layers.LeakyReLU(0.2)(x)
+    return layers.LeakyReLU(negative_slope=0.2)(x)
 
 
 @register("dcgan", epochs=16)  # ~18 minutes on 2 CPU cores; FCD still improved at 16

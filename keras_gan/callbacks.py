@@ -90,6 +90,9 @@ class MetricsCSV(keras.callbacks.Callback):
         self.path = Path(path)
         self.images_per_epoch = images_per_epoch
 
+    def on_train_begin(self, logs=None):
+        self.rows = read_csv(self.path)  # a resumed run's earlier epochs
+
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
         self._last_step = self._start
@@ -106,8 +109,8 @@ class MetricsCSV(keras.callbacks.Callback):
             "images_per_s": f"{self.images_per_epoch / seconds:.0f}",
         }
         row.update({k: f"{float(np.mean(v)):.6g}" for k, v in sorted((logs or {}).items())})
-        rows = read_csv(self.path)
-        _write_csv(self.path, [*rows, row])
+        self.rows.append(row)
+        _write_csv(self.path, self.rows)
 
     @staticmethod
     def truncate(path, completed_epochs):

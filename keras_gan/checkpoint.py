@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from keras_gan.errors import UserError
-from keras_gan.io import atomic_path
+from keras_gan.io import save_npz
 
 CHECKPOINT_NAME = "checkpoint.npz"
 
@@ -47,9 +47,7 @@ def save_checkpoint(gan, path, epoch, grid_noise):
         for i, variable in enumerate(variables):
             arrays[f"{group}/{i:03d}"] = keras.ops.convert_to_numpy(variable)
     arrays["layout"] = np.asarray(json.dumps(layout))
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
+    save_npz(path, **arrays)
 
 
 def load_checkpoint(gan, path):

@@ -97,9 +97,8 @@ class Evaluator:
         features, logits = self.model.predict(x, batch_size=batch_size, verbose=0)
         return features, keras.ops.convert_to_numpy(keras.ops.softmax(logits))
 
-    def fcd(self, images):
-        """FCD of uint8 images against the committed held-out reference."""
-        features, _ = self.features(images)
+    def fcd(self, features):
+        """FCD of classifier features (from `features`) against the held-out reference."""
         return metrics.frechet_distance(*metrics.gaussian_fit(features), self.mu, self.sigma)
 
 
@@ -145,7 +144,7 @@ def evaluate(samples, evaluator, real_images=None, train_images=None, labels=Non
     features, probs = evaluator.features(samples)
     result = {
         "n": len(samples),
-        "fcd": metrics.frechet_distance(*metrics.gaussian_fit(features), evaluator.mu, evaluator.sigma),
+        "fcd": evaluator.fcd(features),
         "classifier_score": metrics.classifier_score(probs),
         "mean_confidence": float(probs.max(axis=1).mean()),
         "classes": metrics.class_histogram(probs),
@@ -229,7 +228,7 @@ def train_classifier(train, held_out, epochs=6, seed=0, out_dir=ASSETS):
     """
     import keras
 
-    from keras_gan.io import atomic_path, atomic_write_text
+    from keras_gan.io import atomic_path, atomic_write_text, save_npz
 
     keras.utils.set_random_seed(seed)
     model = build_classifier()
@@ -253,9 +252,7 @@ def train_classifier(train, held_out, epochs=6, seed=0, out_dir=ASSETS):
     evaluator_model = keras.Model(model.inputs, model.get_layer("features").output)
     held_out_features = evaluator_model.predict(to_input(held_out[0]), batch_size=1000, verbose=0)
     mu, sigma = metrics.gaussian_fit(held_out_features)
-    with atomic_path(out_dir / REFERENCE_STATS.name) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, mu=mu, sigma=sigma, n=len(held_out_features))
+    save_npz(out_dir / REFERENCE_STATS.name, mu=mu, sigma=sigma, n=len(held_out_features))
     card = {
         "architecture": "keras_gan.evaluate.build_classifier",
         "train_images": "MNIST training split [0:50000]",

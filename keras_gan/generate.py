@@ -75,22 +75,15 @@ def generate(generator, n, seed=0, digit=None, batch_size=500):
 def save_samples(samples, prefix, labels=None):
     """Writes `PREFIX.npy`, `PREFIX.png` and, given labels, `PREFIX_labels.npy`, each atomically."""
     from keras_gan.images import make_grid, save_png
+    from keras_gan.io import save_npy
 
     prefix = Path(prefix)
     npy, png = prefix.with_name(prefix.name + ".npy"), prefix.with_name(prefix.name + ".png")
-    _save_npy(samples, npy)
+    save_npy(npy, samples)
     if labels is not None:
-        _save_npy(labels, prefix.with_name(prefix.name + "_labels.npy"))
+        save_npy(prefix.with_name(prefix.name + "_labels.npy"), labels)
     save_png(make_grid(samples, GRID_ROWS), png)
     return npy, png
-
-
-def _save_npy(array, path):
-    from keras_gan.io import atomic_path
-
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, array)
 
 
 def main(argv=None):

@@ -49,6 +49,25 @@ def atomic_write_text(path, text):
         tmp.write_text(text)
 
 
+def save_npz(path, **arrays):
+    """Writes arrays to an `.npz` file, atomically (`np.savez` on a file object
+    does not append another ".npz" to the temporary name)."""
+    import numpy as np
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+
+
+def save_npy(path, array):
+    """Writes one array to an `.npy` file, atomically."""
+    import numpy as np
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+
+
 def save_keras(model, path):
     """Saves a Keras model as a `.keras` file, atomically."""
     with atomic_path(path) as tmp:

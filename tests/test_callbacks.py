@@ -115,6 +115,7 @@ def test_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_config):
 def test_metrics_csv_handles_columns_that_come_and_go(tmp_path):
     path = tmp_path / "m.csv"
     log = callbacks.MetricsCSV(path, images_per_epoch=100)
+    log.on_train_begin()
     for epoch, logs in enumerate([{"d_loss": 1.0}, {"d_loss": 0.5, "fcd": 3.0}, {"d_loss": 0.4}]):
         log.on_epoch_begin(epoch)
         log.on_train_batch_end(0)

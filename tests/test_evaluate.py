@@ -49,7 +49,7 @@ def test_evaluate_reports_every_metric(tiny_assets):
     assert result["precision"] > 0.5 and result["recall"] > 0.5
     # The same data as the reference scores far better than noise.
     noise = np.random.default_rng(0).integers(0, 256, (300, 28, 28)).astype(np.uint8)
-    assert evaluator.fcd(x) < evaluator.fcd(noise) / 10
+    assert evaluator.fcd(evaluator.features(x)[0]) < evaluator.fcd(evaluator.features(noise)[0]) / 10
     text = evaluate.format_table(result)
     assert "FCD (N=300" in text and "precision" in text
 

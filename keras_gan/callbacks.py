@@ -169,10 +169,8 @@ class TensorBoard(keras.callbacks.Callback):
 
 
 def all_finite(model):
-    """True if every weight of G and D is finite."""
-    return all(
-        np.isfinite(keras.ops.convert_to_numpy(v)).all() for v in model.generator.weights + model.discriminator.weights
-    )
+    """True if every weight of `model` (of a GAN: G's and D's) is finite."""
+    return all(np.isfinite(keras.ops.convert_to_numpy(v)).all() for v in model.weights)
 
 
 class Evaluate(keras.callbacks.Callback):

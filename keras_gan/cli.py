@@ -84,6 +84,15 @@ def build_parser(prog="train.py"):
         help="continue a stopped run from its last completed epoch; its config.json is used, "
         "and --epochs, if given, raises the total number of epochs",
     )
+    parser.add_argument(
+        "--export",
+        action="append",
+        choices=("saved_model", "tfjs"),
+        default=[],
+        metavar="FORMAT",
+        help="after training, export the generator: saved_model (TF Serving) or tfjs (the browser demo); "
+        "repeat for both. Same as python -m keras_gan.export RUN_DIR --format FORMAT --force",
+    )
     return parser
 
 
@@ -103,6 +112,11 @@ def main(argv=None):
         else:
             values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
             run_dir = training.train(TrainConfig(**values))
+        if args.export:
+            from keras_gan.export import export
+
+            for fmt in args.export:
+                print(f"Exported {fmt}: {export(run_dir, fmt, force=True)}")
     except UserError as e:
         parser.exit(2, f"{parser.prog}: error: {e}\n")
     except TrainingFailure as e:

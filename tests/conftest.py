@@ -44,3 +44,39 @@ def tiny_config(tiny_npz, tmp_path):
         # data it would (rightly) report class collapse.
         eval_every=0,
     )
+
+
+def randomized_generator(arch, seed=0):
+    """An untrained `arch` generator with random weights and batch-norm statistics.
+
+    Fresh batch norm (mean 0, variance 1) makes a near-constant image; random
+    statistics make every pixel depend on z, so export tests can tell outputs apart.
+    """
+    import keras
+
+    from keras_gan.networks import build_networks
+
+    keras.utils.set_random_seed(seed)
+    generator, _ = build_networks(arch)
+    rng = np.random.default_rng(seed)
+    for variable in generator.weights:
+        shape = tuple(variable.shape)
+        if "variance" in variable.path:
+            variable.assign(rng.uniform(0.5, 1.5, shape).astype("float32"))
+        elif "mean" in variable.path or "beta" in variable.path or "gamma" in variable.path:
+            variable.assign(rng.normal(0.0 if "gamma" not in variable.path else 1.0, 0.3, shape).astype("float32"))
+    return generator
+
+
+@pytest.fixture(scope="module")
+def generator_run(tmp_path_factory):
+    """make(arch) -> a run folder holding config.json and a randomized generator.keras."""
+    from keras_gan.io import save_keras
+
+    def make(arch):
+        run_dir = tmp_path_factory.mktemp(f"{arch}-run")
+        save_keras(randomized_generator(arch), run_dir / "generator.keras")
+        TrainConfig(arch=arch, epochs=3, out=str(run_dir)).validate().to_json(run_dir / "config.json")
+        return run_dir
+
+    return make

@@ -132,14 +132,15 @@ def rest_predict(model, body):
     """TF Serving's REST `:predict` in the columnar ("inputs") form, answered in-process.
 
     Decodes the JSON request like the server does (each input to the dtype its
-    signature declares), calls the signature, and encodes {"outputs": {...}}.
+    signature declares), calls the signature, and encodes the response: a
+    single output is sent bare ({"outputs": [...]}), several by name.
     """
     request = json.loads(body)
     signature = model.signatures[request.get("signature_name", "serving_default")]
     specs = signature.structured_input_signature[1]
     inputs = {name: tf.constant(value, dtype=specs[name].dtype) for name, value in request["inputs"].items()}
-    outputs = signature(**inputs)
-    return json.dumps({"outputs": {name: tensor.numpy().tolist() for name, tensor in outputs.items()}})
+    outputs = {name: tensor.numpy().tolist() for name, tensor in signature(**inputs).items()}
+    return json.dumps({"outputs": next(iter(outputs.values())) if len(outputs) == 1 else outputs})
 
 
 def test_rest_json_requests_give_the_same_images(dcgan_export):
@@ -148,7 +149,7 @@ def test_rest_json_requests_give_the_same_images(dcgan_export):
     z = np.random.default_rng(3).standard_normal((2, 100)).astype("float32")
     body = json.dumps({"signature_name": "serving_default", "inputs": {"z": z.tolist()}})
     response = json.loads(rest_predict(model, body))
-    images = np.array(response["outputs"]["images"], dtype=np.float32)
+    images = np.array(response["outputs"], dtype=np.float32)
     assert images.shape == (2, 28, 28, 1)
     np.testing.assert_allclose(images, keras_images(generator, z), atol=1e-5, rtol=0)
 

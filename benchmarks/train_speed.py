@@ -4,18 +4,32 @@
     python benchmarks/train_speed.py --archs dcgan --batch-sizes 64
 
 For each architecture and batch size it runs `fit()` on random data (speed
-does not depend on pixel values), times every step with a callback, and
-reports the median images/s after warm-up, and the estimated time of one
-60,000-image epoch. The reference is the tutorial's own generator,
-discriminator and `@tf.function` training step, written from its published
-description, at its batch size of 256. The last line is machine-readable:
+does not depend on pixel values) in a fresh process, times every step with a
+callback, and reports the median images/s after warm-up, the estimated time
+of one 60,000-image epoch, the FLOPs of one training step, the GFLOP/s
+achieved and the process' peak memory (max RSS). Then the options of the
+dcgan step at batch 256: XLA (`--jit`) and mixed precision.
+
+The reference is the tutorial's own generator, discriminator and
+`@tf.function` training step, written from its published description, at
+its batch size of 256. The last line is machine-readable:
 `dcgan/tutorial images/s ratio: R` (our dcgan at batch 256).
+
+FLOPs: TensorFlow's own per-op counts (`tf.profiler`) of one forward pass of
+G and of D, times the passes in a step, with a backward pass counted as two
+forwards. Ours: D step = G forward + D forward/backward on real and fake; G
+step = G forward/backward + D forward/backward: 4 G + 6 D forwards per
+image. The tutorial's step shares one G pass: 3 G + 6 D.
 """
 
 import argparse
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -42,11 +56,14 @@ class StepTimer(keras.callbacks.Callback):
         self.times = []
 
 
-def time_ours(arch, batch_size, steps, warmup):
+def time_ours(arch, batch_size, steps, warmup, jit=False, mixed_precision=False):
     keras.utils.set_random_seed(0)
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
     generator, discriminator = build_networks(arch)
+    keras.mixed_precision.set_global_policy("float32")
     gan = GAN(generator, discriminator, seed=0, num_classes=NUM_CLASSES if arch in CONDITIONAL else None)
-    gan.compile()
+    gan.compile(jit_compile=jit)
     n = batch_size * (steps + warmup)
     x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
     y = np.random.default_rng(0).integers(0, 10, n).astype("int32")
@@ -121,28 +138,104 @@ def time_tutorial(batch_size, steps, warmup):
     return batch_size / statistics.median(times[warmup:])
 
 
+def forward_flops(model, *specs):
+    """FLOPs of one forward pass of `model` on one example, counted by TensorFlow's profiler."""
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    concrete = tf.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
+    frozen = convert_variables_to_constants_v2(concrete.get_concrete_function(*specs))
+    options = option_builder.ProfileOptionBuilder(option_builder.ProfileOptionBuilder.float_operation())
+    options = options.with_empty_output().build()
+    return model_analyzer.profile(frozen.graph, options=options).total_float_ops
+
+
+def step_flops(arch):
+    """FLOPs of one training step per image (see the module docstring)."""
+    if arch == "tutorial":
+        generator, discriminator = tutorial_models()
+        g_specs, d_specs, g_passes = [tf.TensorSpec([1, 100])], [tf.TensorSpec([1, 28, 28, 1])], 3
+    else:
+        generator, discriminator = build_networks(arch)
+        g_specs, d_specs, g_passes = [tf.TensorSpec([1, 100])], [tf.TensorSpec([1, 28, 28, 1])], 4
+        if arch in CONDITIONAL:
+            g_specs.append(tf.TensorSpec([1], tf.int32))
+            d_specs.append(tf.TensorSpec([1], tf.int32))
+    return g_passes * forward_flops(generator, *g_specs) + 6 * forward_flops(discriminator, *d_specs)
+
+
+def measure(arch, batch_size, steps, warmup, jit=False, mixed_precision=False):
+    """One measurement in a fresh process, so that its peak memory is its own."""
+    argv = [sys.executable, __file__, "--one", arch, str(batch_size), str(steps), str(warmup)]
+    argv += ["--jit"] * jit + ["--mixed-precision"] * mixed_precision
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_one(arch, batch_size, steps, warmup, jit, mixed_precision):
+    if arch == "tutorial":
+        rate = time_tutorial(batch_size, steps, warmup)
+    else:
+        rate = time_ours(arch, batch_size, steps, warmup, jit, mixed_precision)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(json.dumps({"rate": rate, "peak_mib": peak_mib}))
+
+
+def cpu_peak_gflops():
+    """A rough fp32 peak: cores x clock x 64 FLOP/cycle (2 AVX-512 FMA units), or None if unknown."""
+    try:
+        mhz = max(float(line.split(":")[1]) for line in open("/proc/cpuinfo") if line.startswith("cpu MHz"))
+        flags = open("/proc/cpuinfo").read()
+    except (OSError, ValueError):
+        return None
+    per_cycle = 64 if "avx512f" in flags else 32 if "fma" in flags else 8
+    return os.cpu_count() * mhz / 1000 * per_cycle
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", nargs="+", default=["gan", "dcgan"])
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=[64, 128, 256])
     parser.add_argument("--steps", type=int, default=30, help="timed steps per measurement")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (tracing, caches)")
+    parser.add_argument("--one", nargs=4, metavar=("ARCH", "BATCH", "STEPS", "WARMUP"), help=argparse.SUPPRESS)
+    parser.add_argument("--jit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mixed-precision", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        arch, batch, steps, warmup = args.one
+        return run_one(arch, int(batch), int(steps), int(warmup), args.jit, args.mixed_precision)
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    peak = cpu_peak_gflops()
     print(f"# {machine}, TF {tf.__version__}, Keras {keras.__version__}, {time.strftime('%Y-%m-%d')}")
-    print("| model | batch | images/s (median) | 60k-image epoch (s) |")
-    print("|---|---|---|---|")
+    if peak:
+        print(f"# rough fp32 peak of this CPU: {peak:,.0f} GFLOP/s")
+    print("| model | batch | images/s (median) | 60k-image epoch (s) | GFLOP/step | GFLOP/s | peak memory (MiB) |")
+    print("|---|---|---|---|---|---|---|")
+    flops = {arch: step_flops(arch) for arch in [*args.archs, "tutorial"]}
+
+    def row(name, arch, batch_size, result):
+        gflop = flops[arch] * batch_size / 1e9
+        rate = result["rate"]
+        print(
+            f"| {name} | {batch_size} | {rate:,.0f} | {EPOCH_IMAGES / rate:.1f} | {gflop:.2f} "
+            f"| {gflop * rate / batch_size:,.0f} | {result['peak_mib']:,.0f} |",
+            flush=True,
+        )
+
     ours = {}
     for arch in args.archs:
         for batch_size in args.batch_sizes:
-            rate = time_ours(arch, batch_size, args.steps, args.warmup)
-            ours[arch, batch_size] = rate
-            print(f"| {arch} | {batch_size} | {rate:,.0f} | {EPOCH_IMAGES / rate:.1f} |", flush=True)
-    tutorial = time_tutorial(256, args.steps, args.warmup)
-    print(f"| TF tutorial DCGAN step | 256 | {tutorial:,.0f} | {EPOCH_IMAGES / tutorial:.1f} |")
+            ours[arch, batch_size] = measure(arch, batch_size, args.steps, args.warmup)
+            row(arch, arch, batch_size, ours[arch, batch_size])
+    if "dcgan" in args.archs:
+        for name, options in [("dcgan --jit", {"jit": True}), ("dcgan --mixed-precision", {"mixed_precision": True})]:
+            row(name, "dcgan", 256, measure("dcgan", 256, args.steps, args.warmup, **options))
+    tutorial = measure("tutorial", 256, args.steps, args.warmup)
+    row("TF tutorial DCGAN step", "tutorial", 256, tutorial)
     if ("dcgan", 256) in ours:
-        print(f"dcgan/tutorial images/s ratio: {ours['dcgan', 256] / tutorial:.2f}")
+        print(f"dcgan/tutorial images/s ratio: {ours['dcgan', 256]['rate'] / tutorial['rate']:.2f}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,12 @@ HELP = {
     "and stop on class collapse (0: off)",
     "eval_n": "samples per evaluation during training",
     "strategy": "tf.distribute strategy: 'auto' (mirrored over several GPUs if present, else one device), "
-    "'default' (one device) or 'mirrored' (all GPUs)",
+    "'default' (one device), 'mirrored' (all GPUs), 'multiworker' (several machines, from TF_CONFIG) "
+    "or 'tpu' (with --tpu)",
+    "tpu": "TPU address for --strategy tpu: a TPU name or grpc://HOST:8470 (default: this VM's TPU)",
+    "mixed_precision": "compute in float16 on GPUs (with loss scaling) or bfloat16 on CPUs and TPUs; "
+    "weights, D's output and the losses stay float32",
+    "jit": "compile the train step with XLA (default: on with a GPU, off on a CPU, where it is slower)",
 }
 
 
@@ -70,7 +75,7 @@ def build_parser(prog="train.py"):
         if field.name == "epochs":
             defaults = ", ".join(f"{n} for {arch}" for arch, n in DEFAULT_EPOCHS.items())
             help_text += f" (default: {defaults})"
-        if field.type is bool:
+        if field.type in (bool, bool | None):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         elif field.name == "arch":
             parser.add_argument(flag, choices=sorted(NETWORKS), default=field.default, help=help_text)

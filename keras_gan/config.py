@@ -40,7 +40,15 @@ class TrainConfig:
         eval_n: Samples per evaluation during training (the standalone
             evaluator uses 10,000; FCD depends on N).
         strategy: `tf.distribute` strategy (`keras_gan.distribute`): "auto"
-            mirrors over several GPUs when present.
+            mirrors over several GPUs when present; "multiworker" reads
+            `TF_CONFIG`; "tpu" connects to `tpu`.
+        tpu: TPU address for `strategy="tpu"` (a name or grpc://host:port;
+            empty: the TPU of this VM).
+        mixed_precision: Compute in float16 on GPUs (with loss scaling) or
+            bfloat16 on CPUs/TPUs; weights, D's output and the losses stay
+            float32.
+        jit: Compile the train step with XLA. `None` picks per device: on
+            with a GPU, off on a CPU, where XLA slowed the dcgan step.
     """
 
     arch: str = "dcgan"
@@ -59,6 +67,9 @@ class TrainConfig:
     eval_every: int = 1
     eval_n: int = 2000
     strategy: str = "auto"
+    tpu: str = ""
+    mixed_precision: bool = False
+    jit: bool | None = None
 
     def validate(self):
         """Checks every field and fills in `epochs` if it is `None`.
@@ -79,6 +90,10 @@ class TrainConfig:
 
         if self.strategy not in STRATEGIES:
             raise UserError(f"--strategy must be one of {list(STRATEGIES)}. Received: strategy={self.strategy!r}")
+        if self.jit and self.strategy in ("mirrored", "multiworker"):
+            raise UserError(f"--jit does not work with --strategy {self.strategy} (XLA under mirroring); drop --jit")
+        if self.tpu and self.strategy != "tpu":
+            raise UserError(f"--tpu needs --strategy tpu. Received: --strategy {self.strategy}")
         if self.epochs is None:
             self.epochs = DEFAULT_EPOCHS[self.arch]
         if not isinstance(self.eval_every, int) or self.eval_every < 0:

@@ -6,20 +6,31 @@ replicas (see `keras_gan.engine`). `--batch-size` is the global batch; Keras
 splits each batch across the replicas.
 """
 
+import json
+import os
+
 import tensorflow as tf
 
 from keras_gan.errors import UserError
 
-STRATEGIES = ("auto", "default", "mirrored")
+STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu")
 
 
-def make_strategy(name="auto"):
+def make_strategy(name="auto", tpu=""):
     """Returns the strategy called `name`.
 
     Args:
         name: "auto" (MirroredStrategy over all GPUs when there are several,
-            else the default strategy), "default" (one device), or "mirrored"
-            (MirroredStrategy over every visible GPU, or the CPU).
+            else the default strategy), "default" (one device), "mirrored"
+            (MirroredStrategy over every visible GPU, or the CPU),
+            "multiworker" (MultiWorkerMirroredStrategy over the cluster in
+            the `TF_CONFIG` environment variable) or "tpu" (TPUStrategy).
+        tpu: For "tpu": a TPU name or `grpc://host:port`; empty for the TPU
+            attached to this VM.
+
+    Raises:
+        UserError: an unknown name, a missing or bad `TF_CONFIG`, or an
+            unreachable TPU.
     """
     if name not in STRATEGIES:
         raise UserError(f"--strategy must be one of {list(STRATEGIES)}. Received: {name!r}")
@@ -27,4 +38,61 @@ def make_strategy(name="auto"):
         name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
     if name == "default":
         return tf.distribute.get_strategy()
-    return tf.distribute.MirroredStrategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        _check_tf_config()
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu or None)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, OSError, tf.errors.OpError) as e:  # OSError: the TPU's name does not resolve
+        where = tpu or "this VM"
+        raise UserError(f"--strategy tpu: no TPU at {where} ({str(e).splitlines()[0]})") from None
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def _check_tf_config():
+    """One clear error for a missing or malformed TF_CONFIG, before TensorFlow's own."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        raise UserError("--strategy multiworker reads the cluster from TF_CONFIG, which is not set (README 'Scaling')")
+    try:
+        config = json.loads(raw)
+        workers = config["cluster"]["worker"]
+        task = config["task"]
+        assert task["type"] in ("worker", "chief") and isinstance(task["index"], int) and workers
+    except (ValueError, KeyError, TypeError, AssertionError):
+        raise UserError(
+            'TF_CONFIG must look like {"cluster": {"worker": ["host1:port", ...]}, '
+            '"task": {"type": "worker", "index": 0}}'
+        ) from None
+
+
+def is_chief(strategy):
+    """Whether this process writes the run folder: always, except the non-chief workers of a cluster.
+
+    With only workers, worker 0 is the chief (TensorFlow's convention).
+    """
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def precision_policy(mixed):
+    """The Keras dtype policy: float32, or mixed_float16 with a GPU, else mixed_bfloat16 (CPU, TPU)."""
+    if not mixed:
+        return "float32"
+    return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
+
+
+def use_jit(jit):
+    """XLA on or off; `None` means on with a GPU, off on a CPU (benchmarks/train_speed.py --jit)."""
+    if jit is not None:
+        return jit
+    return bool(tf.config.list_logical_devices("GPU"))

@@ -79,6 +79,14 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras' fit() averages the first batch over the replicas
+        # (strategy.reduce) to build compiled losses and metrics symbolically.
+        # This GAN has neither (its networks are built, its losses live in
+        # train_step), and under MultiWorkerMirroredStrategy that reduce fails
+        # ("Attempt to convert a value (PerReplica...)"). Nothing to build.
+        return
+
     @property
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
@@ -141,7 +149,12 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss * global_batch / local_batch, sample_weight=local_batch)
         self.d_real_tracker.update_state(losses.to_probability(real_outputs, self.from_logits))
         self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
-        return {m.name: m.result() for m in self.metrics}
+        results = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # fit() averages each value over the workers with reduce(axis=0),
+            # which needs rank 1 ("Invalid reduction dimension 0" on scalars).
+            results = {name: ops.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     def train_discriminator(self, real_images, real_labels, global_batch):
         """One D step on a real batch and a generated batch; G's weights are not touched.
@@ -156,8 +169,10 @@ class GAN(keras.Model):
             real_outputs = self.discriminate(real_images, real_labels, training=True)
             fake_outputs = self.discriminate(fake_images, fake_labels, training=True)
             d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, global_batch)
+            # A LossScaleOptimizer (float16) scales the loss here and unscales in apply().
+            scaled = self.d_optimizer.scale_loss(d_loss)
         weights = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(d_loss, weights), weights)
+        self.d_optimizer.apply(tape.gradient(scaled, weights), weights)
         return d_loss, real_outputs, fake_outputs
 
     def train_generator(self, batch_size, global_batch):
@@ -171,8 +186,9 @@ class GAN(keras.Model):
             generated = self.generate(self.sample_noise(batch_size), labels, training=True)
             fake_outputs = self.discriminate(generated, labels, training=True)
             g_loss = losses.generator_loss(fake_outputs, self.from_logits, global_batch)
+            scaled = self.g_optimizer.scale_loss(g_loss)
         weights = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(g_loss, weights), weights)
+        self.g_optimizer.apply(tape.gradient(scaled, weights), weights)
         return g_loss
 
     def get_config(self):

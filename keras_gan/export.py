@@ -108,6 +108,27 @@ def serving_functions(generator, max_n=DEFAULT_MAX_N):
     return {"serving_default": serve_conditional, "sample": sample_conditional}
 
 
+def float32_copy(generator):
+    """`generator` itself if it computes in float32, else a float32 copy with the same weights.
+
+    A generator trained with `--mixed-precision` computes in float16 or
+    bfloat16; serving and TF.js want float32 (TF.js has no bfloat16 kernels).
+    """
+    import keras
+
+    if all(layer.compute_dtype == "float32" for layer in generator.layers):
+        return generator
+
+    def clone(layer):
+        config = layer.get_config()
+        config["dtype"] = "float32"
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(generator, clone_function=clone)
+    copy.set_weights(generator.get_weights())
+    return copy
+
+
 def save_serving_model(generator, path, max_n=DEFAULT_MAX_N):
     """Writes `generator` with its serving signatures as a SavedModel at `path` (not atomic)."""
     import keras
@@ -165,6 +186,7 @@ def export(run_dir, fmt="saved_model", version=1, force=False, max_n=DEFAULT_MAX
     generator = load_generator(source or run_dir)
     if not all_finite(generator):
         raise UserError(f"{source or run_dir}: the generator has NaN or Inf weights; refusing to export it")
+    generator = float32_copy(generator)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))

@@ -51,9 +51,15 @@ def build_networks(arch, latent_dim=100, from_logits=True):
 # --- Shared heads and inputs -------------------------------------------------
 
 
+# Under mixed precision the layers that make an output compute in float32:
+# G's last layer (the image) and D's heads (logits feed the losses).
+OUTPUT_DTYPE = "float32"
+
+
 def _logit(features, from_logits):
     # One Dense unit: a logit, or a probability when the loss expects one.
-    return layers.Dense(1, activation=None if from_logits else "sigmoid", name="d_out")(features)
+    activation = None if from_logits else "sigmoid"
+    return layers.Dense(1, activation=activation, name="d_out", dtype=OUTPUT_DTYPE)(features)
 
 
 def _projection_logit(features, labels, num_classes, from_logits):
@@ -62,12 +68,16 @@ def _projection_logit(features, labels, num_classes, from_logits):
     logit = w . phi(x) + embed(y) . phi(x). The label scores how well the
     image's features match *that* class, which conditions D far more
     strongly than concatenating the label to its input.
+
+    (An auxiliary classifier head, AC-GAN, was tried on top: cgan's label
+    agreement rose from 98.4% to 98.7%, but recall fell from 0.35 to 0.06
+    and FCD rose from 13.5 to 22.5. Not kept.)
     """
-    unconditional = layers.Dense(1, name="d_logit")(features)
-    embedded = layers.Embedding(num_classes, features.shape[-1], name="d_label_embedding")(labels)
-    projection = layers.Dot(axes=1, name="d_projection")([embedded, features])
-    logit = layers.Add()([unconditional, projection])
-    return logit if from_logits else layers.Activation("sigmoid", name="d_out")(logit)
+    unconditional = layers.Dense(1, name="d_logit", dtype=OUTPUT_DTYPE)(features)
+    embedded = layers.Embedding(num_classes, features.shape[-1], name="d_label_embedding", dtype=OUTPUT_DTYPE)(labels)
+    projection = layers.Dot(axes=1, name="d_projection", dtype=OUTPUT_DTYPE)([embedded, features])
+    logit = layers.Add(dtype=OUTPUT_DTYPE)([unconditional, projection])
+    return logit if from_logits else layers.Activation("sigmoid", name="d_out", dtype=OUTPUT_DTYPE)(logit)
 
 
 def _conditioned_z(latent_dim, num_classes):
@@ -105,8 +115,8 @@ def _mlp_generator_body(x):
     for units in (128, 256, 512):
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
-    x = layers.Dense(784, activation="tanh")(x)
-    return layers.Reshape(IMAGE_SHAPE)(x)
+    x = layers.Dense(784, activation="tanh", dtype=OUTPUT_DTYPE)(x)
+    return layers.Reshape(IMAGE_SHAPE, dtype=OUTPUT_DTYPE)(x)
 
 
 def _mlp_discriminator_body(images):
@@ -157,7 +167,7 @@ def _dcgan_generator_body(x, g=128):
     x = _up_block(x, g, kernel_size=3, strides=1)  # 7x7: cheap capacity
     x = _up_block(x, g // 2, kernel_size=4, strides=2)  # 14x14
     # 4x4 kernels with stride 2 divide evenly: no checkerboard artefacts.
-    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh")(x)  # 28x28
+    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(x)  # 28x28
 
 
 def _dcgan_discriminator_body(images, d=128):

@@ -4,6 +4,8 @@
 """
 
 import dataclasses
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,9 +27,20 @@ METRICS_NAME = "metrics.csv"
 
 
 def build_gan(config):
-    """A compiled `GAN` for `config` (weights initialised from `config.seed`)."""
+    """A compiled `GAN` for `config` (weights initialised from `config.seed`).
+
+    With `config.mixed_precision` the networks get a mixed dtype policy
+    (their output layers stay float32), and under float16 both optimizers
+    scale the loss.
+    """
     keras.utils.set_random_seed(config.seed)
-    generator, discriminator = build_networks(config.arch, config.latent_dim, config.from_logits)
+    policy = distribute.precision_policy(config.mixed_precision)
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        generator, discriminator = build_networks(config.arch, config.latent_dim, config.from_logits)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
     gan = GAN(
         generator,
         discriminator,
@@ -36,10 +49,13 @@ def build_gan(config):
         seed=config.seed,
         num_classes=NUM_CLASSES if config.arch in CONDITIONAL else None,
     )
-    gan.compile(
-        d_optimizer=default_optimizer(config.lr, config.beta1),
-        g_optimizer=default_optimizer(config.lr, config.beta1),
-    )
+
+    def optimizer():
+        adam = default_optimizer(config.lr, config.beta1)
+        # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
+        return keras.optimizers.LossScaleOptimizer(adam) if policy == "mixed_float16" else adam
+
+    gan.compile(d_optimizer=optimizer(), g_optimizer=optimizer(), jit_compile=distribute.use_jit(config.jit))
     return gan
 
 
@@ -69,8 +85,13 @@ def resume_config(run_dir, epochs=None):
     return config
 
 
-def train(config, resume=False, verbose=1):
+def train(config, resume=False, verbose=1, extra_callbacks=()):
     """Trains a GAN as `config` says and returns the run folder.
+
+    Under `--strategy multiworker` every worker runs this; only the chief
+    writes the run folder, the others write to a temporary folder that is
+    removed at the end (their callbacks must still run: they take part in
+    the same collective ops).
 
     Args:
         config: A `TrainConfig`. Its `out` is the run folder; an empty `out`
@@ -78,6 +99,7 @@ def train(config, resume=False, verbose=1):
         resume: Continue the run in `config.out` from its checkpoint (see
             `resume_config`) instead of starting a new one.
         verbose: Passed to `fit()`: 1 shows Keras' progress bar.
+        extra_callbacks: More `keras.callbacks.Callback`s, run after ours.
 
     Returns:
         The run folder, holding `config.json`, `metrics.csv`, the grids,
@@ -87,38 +109,48 @@ def train(config, resume=False, verbose=1):
     run_dir = Path(config.out) if config.out else default_run_dir(config.arch)
     if not resume and (run_dir / CHECKPOINT_NAME).exists():
         raise UserError(f"--out {run_dir} already holds a run; pass --resume {run_dir} to continue it")
+    # The strategy first: a multi-worker one must exist before other TensorFlow work.
+    strategy = distribute.make_strategy(config.strategy, config.tpu)
     # Load data before touching the run folder: bad data leaves nothing behind.
     x, y = data.load_mnist(config.data)
 
     # Variables (networks, optimizers, RNG state) live in the strategy's scope.
-    with distribute.make_strategy(config.strategy).scope():
+    with strategy.scope():
         gan = build_gan(config)
         noise = grid_noise(config)
         start_epoch = 0
         if resume:
             start_epoch, noise = load_checkpoint(gan, run_dir / CHECKPOINT_NAME)
-    if resume:
-        callbacks.MetricsCSV.truncate(run_dir / METRICS_NAME, start_epoch)
-    else:
-        run_dir.mkdir(parents=True, exist_ok=True)
     config.out = str(run_dir)
-    config.to_json(run_dir / CONFIG_NAME)
+    chief = distribute.is_chief(strategy)
+    write_dir = run_dir if chief else Path(tempfile.mkdtemp(prefix="keras-gan-worker-"))
+    try:
+        if resume:
+            if not chief:
+                shutil.copyfile(run_dir / METRICS_NAME, write_dir / METRICS_NAME)
+            callbacks.MetricsCSV.truncate(write_dir / METRICS_NAME, start_epoch)
+        else:
+            write_dir.mkdir(parents=True, exist_ok=True)
+        config.to_json(write_dir / CONFIG_NAME)
 
-    dataset, steps = data.make_dataset(x, y, config.batch_size, config.seed, start_epoch, config.epochs)
-    run_callbacks = make_callbacks(config, run_dir, noise, images_per_epoch=steps * config.batch_size)
-    if start_epoch < config.epochs:
-        gan.fit(
-            dataset,
-            epochs=config.epochs,
-            initial_epoch=start_epoch,
-            steps_per_epoch=steps,
-            callbacks=run_callbacks,
-            verbose=verbose,
-            shuffle=False,  # the dataset is already shuffled, per epoch
-        )
-    if not callbacks.all_finite(gan):
-        raise TrainingFailure("NaN or Inf in the weights: generator.keras was not written")
-    save_keras(gan.generator, run_dir / GENERATOR_NAME)
+        dataset, steps = data.make_dataset(x, y, config.batch_size, config.seed, start_epoch, config.epochs)
+        run_callbacks = make_callbacks(config, write_dir, noise, images_per_epoch=steps * config.batch_size)
+        if start_epoch < config.epochs:
+            gan.fit(
+                dataset,
+                epochs=config.epochs,
+                initial_epoch=start_epoch,
+                steps_per_epoch=steps,
+                callbacks=run_callbacks + list(extra_callbacks),
+                verbose=verbose if chief else 0,
+                shuffle=False,  # the dataset is already shuffled, per epoch
+            )
+        if not callbacks.all_finite(gan):
+            raise TrainingFailure("NaN or Inf in the weights: generator.keras was not written")
+        save_keras(gan.generator, write_dir / GENERATOR_NAME)
+    finally:
+        if not chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
     return run_dir
 
 

@@ -136,7 +136,7 @@ def train_and_resume(tmp):
 
     used = []
 
-    def two_cpus(name):
+    def two_cpus(name, tpu=""):
         used.append(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
         return used[-1]
 

@@ -1,4 +1,4 @@
-"""The engine under tf.distribute.MirroredStrategy, on 2 logical CPU devices."""
+"""The engine under tf.distribute: MirroredStrategy on 2 logical CPU devices, and 2 local multi-worker processes."""
 
 import json
 import math
@@ -57,3 +57,109 @@ def test_two_replicas_take_the_single_device_step(arch):
     assert report["mirrored_diff"] < 1e-5
     # Averaging per replica instead of over the global batch doubles the step: caught.
     assert report["mis_scaled_diff"] > 1e-3
+
+
+def free_ports(n):
+    """n TCP ports on 127.0.0.1 that were free a moment ago."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def run_two_workers(tmp_path, data, outs, weights, resume=False):
+    """Starts 2 MultiWorkerMirroredStrategy workers on 127.0.0.1 (tests/multiworker_run.py); waits for both."""
+    ports = ",".join(map(str, free_ports(2)))
+    procs = []
+    for index in (0, 1):
+        tmp = tmp_path / f"tmp{index}"
+        tmp.mkdir(exist_ok=True)
+        argv = [sys.executable, str(ROOT / "tests" / "multiworker_run.py"), str(index), ports, str(data)]
+        argv += [str(outs[index]), str(weights[index])] + (["--resume"] if resume else [])
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}
+        procs.append(subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    try:
+        results = [p.communicate(timeout=240) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, (_, err) in zip(procs, results):
+        assert p.returncode == 0, err[-2000:]
+
+
+@pytest.mark.slow
+def test_two_workers_train_one_model_and_only_the_chief_writes(tiny_npz, tmp_path):
+    import numpy as np
+
+    chief_out, worker_out = tmp_path / "run", tmp_path / "worker-run"
+    weights = [tmp_path / "w0.npz", tmp_path / "w1.npz"]
+    run_two_workers(tmp_path, tiny_npz, [chief_out, worker_out], weights)
+
+    def same_weights():
+        a, b = np.load(weights[0]), np.load(weights[1])
+        assert len(a.files) > 10
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
+
+    same_weights()
+    expected = {"config.json", "metrics.csv", "epoch_001.png", "progress.gif", "checkpoint.npz", "generator.keras"}
+    assert {p.name for p in chief_out.iterdir()} == expected
+    assert not worker_out.exists()  # worker 1 wrote to a temporary folder...
+    assert not any((tmp_path / "tmp1").iterdir())  # ...and removed it
+
+    # Resume to epoch 2 under the same strategy: every worker reads the chief's checkpoint.
+    run_two_workers(tmp_path, tiny_npz, [chief_out, chief_out], weights, resume=True)
+    same_weights()
+    rows = (chief_out / "metrics.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["1", "2"]
+    assert (chief_out / "epoch_002.png").exists()
+
+
+def test_multiworker_needs_a_good_tf_config(monkeypatch):
+    from keras_gan.distribute import make_strategy
+    from keras_gan.errors import UserError
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(UserError, match="reads the cluster from TF_CONFIG, which is not set"):
+        make_strategy("multiworker")
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {}}')
+    with pytest.raises(UserError, match="TF_CONFIG must look like"):
+        make_strategy("multiworker")
+
+
+@pytest.mark.parametrize("tpu", ["", "no-such-tpu"])
+def test_tpu_strategy_without_a_tpu_is_one_clear_error(tpu):
+    # No TPU here: this is all of TPUStrategy that can be tested on a CPU.
+    from keras_gan.distribute import make_strategy
+    from keras_gan.errors import UserError
+
+    with pytest.raises(UserError, match="--strategy tpu: no TPU at"):
+        make_strategy("tpu", tpu=tpu)
+
+
+@pytest.mark.parametrize(
+    "task, cluster, chief",
+    [
+        (None, {}, True),  # no cluster: a single process writes
+        (("worker", 0), {"worker": ["a:1", "b:1"]}, True),  # only workers: worker 0 is the chief
+        (("worker", 1), {"worker": ["a:1", "b:1"]}, False),
+        (("chief", 0), {"chief": ["c:1"], "worker": ["a:1"]}, True),
+        (("worker", 0), {"chief": ["c:1"], "worker": ["a:1"]}, False),
+    ],
+)
+def test_is_chief(task, cluster, chief):
+    import tensorflow as tf
+
+    from keras_gan.distribute import is_chief
+
+    class Strategy:
+        cluster_resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+            tf.train.ClusterSpec(cluster), task_type=task and task[0], task_id=task and task[1]
+        )
+
+    assert is_chief(Strategy()) is chief

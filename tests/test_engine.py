@@ -1,3 +1,5 @@
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -54,6 +56,19 @@ def test_discriminator_update_does_not_touch_generator(arch):
     assert not any(changed(g_before, gan.generator.trainable_variables))
     assert all(changed(d_before, gan.discriminator.trainable_variables))
     assert int(gan.g_optimizer.iterations) == 0 and int(gan.d_optimizer.iterations) == 1
+
+
+@pytest.mark.parametrize("arch", ["gan", "cgan"])
+def test_losses_of_a_zero_discriminator_are_hand_computable(arch):
+    # A zero D says logit 0 (p = 0.5) to everything, label or not: each BCE term is log 2.
+    gan = make_gan(arch, d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    for weight in gan.discriminator.weights:
+        weight.assign(np.zeros(weight.shape, "float32"))
+    expected = math.log(2)
+    assert float(gan.train_discriminator(*real_batch(), 16.0)[0]) == pytest.approx(expected, rel=1e-5)
+    assert float(gan.train_generator(16, 16.0)) == pytest.approx(expected, rel=1e-5)
+    # Divided by the global batch: one replica's half of it counts half.
+    assert float(gan.train_generator(8, 16.0)) == pytest.approx(expected / 2, rel=1e-5)
 
 
 def test_generator_update_does_not_touch_discriminator():

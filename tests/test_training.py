@@ -15,6 +15,7 @@ from keras_gan import training
 from keras_gan.callbacks import read_csv
 from keras_gan.checkpoint import _variable_groups
 from keras_gan.errors import UserError
+from tests.conftest import synthetic_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,3 +144,62 @@ def test_conditional_grid_has_a_column_per_digit(tiny_config):
     run_dir = training.train(dataclasses.replace(tiny_config, arch="cgan", epochs=1, grid_size=3), verbose=0)
     with Image.open(run_dir / "epoch_001.png") as png:
         assert png.size == (2 * (10 * 30 + 2), 2 * (3 * 30 + 2))  # 10 columns, 3 rows
+
+
+@pytest.mark.parametrize("arch", ["gan", "cdcgan"])
+def test_mixed_precision_computes_in_bfloat16_and_keeps_outputs_float32(arch, tiny_config):
+    config = dataclasses.replace(tiny_config, arch=arch, mixed_precision=True).validate()
+    gan = training.build_gan(config)
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored after building
+    hidden = [layer for layer in gan.generator.layers if layer.weights][0]
+    assert hidden.compute_dtype == "bfloat16" and hidden.weights[0].dtype == "float32"
+    assert gan.generator.layers[-1].compute_dtype == "float32"  # the image
+    z = keras.ops.zeros((2, 100))
+    labels = keras.ops.convert_to_tensor(np.array([1, 2], "int32"))
+    images = gan.generate(z, labels if gan.conditional else None)
+    assert images.dtype == "float32"
+    assert gan.discriminate(images, labels if gan.conditional else None).dtype == "float32"
+    before = [keras.ops.convert_to_numpy(v) for v in gan.generator.trainable_weights]
+    x, y = synthetic_digits(32)
+    logs = gan.train_on_batch(x[..., None].astype("float32") / 127.5 - 1, y.astype("int32"), return_dict=True)
+    assert all(np.isfinite(v) for v in logs.values())
+    after = [keras.ops.convert_to_numpy(v) for v in gan.generator.trainable_weights]
+    assert all(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_float16_uses_loss_scaling(tiny_config, monkeypatch):
+    # float16 is what a GPU gets; its gradients underflow without loss scaling.
+    monkeypatch.setattr(training.distribute, "precision_policy", lambda mixed: "mixed_float16")
+    gan = training.build_gan(dataclasses.replace(tiny_config, mixed_precision=True).validate())
+    assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    x, y = synthetic_digits(32)
+    logs = gan.train_on_batch(x[..., None].astype("float32") / 127.5 - 1, y.astype("int32"), return_dict=True)
+    assert all(np.isfinite(v) for v in logs.values())
+    assert int(gan.g_optimizer.iterations) == 1
+
+
+def test_jit_default_and_flag(tiny_config):
+    assert training.build_gan(tiny_config).jit_compile is False  # CPU: XLA is slower here
+    assert training.build_gan(dataclasses.replace(tiny_config, jit=True)).jit_compile is True
+    with pytest.raises(UserError, match="--jit does not work with --strategy mirrored"):
+        dataclasses.replace(tiny_config, jit=True, strategy="mirrored").validate()
+
+
+def test_mixed_precision_run_exports_a_float32_generator(tiny_config):
+    from keras_gan.export import export, float32_copy
+
+    config = dataclasses.replace(tiny_config, epochs=1, mixed_precision=True)
+    run_dir = training.train(config, verbose=0)
+    generator = keras.saving.load_model(run_dir / "generator.keras")
+    assert any(layer.compute_dtype == "bfloat16" for layer in generator.layers)
+    copy = float32_copy(generator)
+    assert all(layer.compute_dtype == "float32" for layer in copy.layers)
+    z = np.random.default_rng(0).standard_normal((4, 100)).astype("float32")
+    reference = generator.predict(z, verbose=0)
+    np.testing.assert_allclose(copy.predict(z, verbose=0), reference, atol=0.05)  # bfloat16 rounding
+    import tensorflow as tf
+
+    served = tf.saved_model.load(str(export(run_dir, "saved_model"))).signatures["serving_default"]
+    images = served(z=tf.constant(z))["images"].numpy()
+    np.testing.assert_allclose(images, (copy.predict(z, verbose=0) + 1) / 2, atol=1e-5)

@@ -20,6 +20,9 @@ G and of D, times the passes in a step, with a backward pass counted as two
 forwards. Ours: D step = G forward + D forward/backward on real and fake; G
 step = G forward/backward + D forward/backward: 4 G + 6 D forwards per
 image. The tutorial's step shares one G pass: 3 G + 6 D.
+
+With jax installed it also times each architecture at batch 256 on the JAX
+backend (`KERAS_BACKEND=jax`, the stateless step, jit-compiled).
 """
 
 import argparse
@@ -57,14 +60,16 @@ class StepTimer(keras.callbacks.Callback):
         self.times = []
 
 
-def time_ours(arch, batch_size, steps, warmup, jit=False, mixed_precision=False):
+def time_ours(arch, batch_size, steps, warmup, jit=None, mixed_precision=False):
     keras.utils.set_random_seed(0)
     if mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     generator, discriminator = build_networks(arch)
     keras.mixed_precision.set_global_policy("float32")
     gan = GAN(generator, discriminator, seed=0, num_classes=NUM_CLASSES if arch in CONDITIONAL else None)
-    gan.compile(jit_compile=jit)
+    from keras_gan.distribute import use_jit
+
+    gan.compile(jit_compile=use_jit(jit))  # None: the per-device default (XLA on for JAX and GPUs)
     n = batch_size * (steps + warmup)
     x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
     y = np.random.default_rng(0).integers(0, 10, n).astype("int32")
@@ -165,11 +170,12 @@ def step_flops(arch):
     return g_passes * forward_flops(generator, *g_specs) + 6 * forward_flops(discriminator, *d_specs)
 
 
-def measure(arch, batch_size, steps, warmup, jit=False, mixed_precision=False):
+def measure(arch, batch_size, steps, warmup, jit=False, mixed_precision=False, backend="tensorflow"):
     """One measurement in a fresh process, so that its peak memory is its own."""
     argv = [sys.executable, __file__, "--one", arch, str(batch_size), str(steps), str(warmup)]
     argv += ["--jit"] * jit + ["--mixed-precision"] * mixed_precision
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -177,7 +183,7 @@ def run_one(arch, batch_size, steps, warmup, jit, mixed_precision):
     if arch == "tutorial":
         rate = time_tutorial(batch_size, steps, warmup)
     else:
-        rate = time_ours(arch, batch_size, steps, warmup, jit, mixed_precision)
+        rate = time_ours(arch, batch_size, steps, warmup, jit or None, mixed_precision)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     print(json.dumps({"rate": rate, "peak_mib": peak_mib}))
 
@@ -233,7 +239,14 @@ def main():
     if "dcgan" in args.archs:
         for name, options in [("dcgan --jit", {"jit": True}), ("dcgan --mixed-precision", {"mixed_precision": True})]:
             row(name, "dcgan", 256, measure("dcgan", 256, args.steps, args.warmup, **options))
-    tutorial = measure("tutorial", 256, args.steps, args.warmup)
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        print("# jax is not installed: no JAX rows")
+    else:
+        for arch in args.archs:
+            row(f"{arch} on JAX", arch, 256, measure(arch, 256, args.steps, args.warmup, backend="jax"))
+    tutorial = measure("tutorial", 256, args.steps, args.warmup)  # TensorFlow: its step is a tf.function
     row("TF tutorial DCGAN step", "tutorial", 256, tutorial)
     if ("dcgan", 256) in ours:
         print(f"dcgan/tutorial images/s ratio: {ours['dcgan', 256]['rate'] / tutorial['rate']:.2f}")

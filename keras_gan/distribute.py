@@ -9,6 +9,7 @@ splits each batch across the replicas.
 import json
 import os
 
+import keras
 import tensorflow as tf
 
 from keras_gan.errors import UserError
@@ -34,6 +35,10 @@ def make_strategy(name="auto", tpu=""):
     """
     if name not in STRATEGIES:
         raise UserError(f"--strategy must be one of {list(STRATEGIES)}. Received: {name!r}")
+    if keras.backend.backend() != "tensorflow":
+        if name not in ("auto", "default"):
+            raise UserError(f"--strategy {name} is tf.distribute: it needs KERAS_BACKEND=tensorflow")
+        return tf.distribute.get_strategy()  # a no-op scope; JAX runs on its default device
     if name == "auto":
         name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
     if name == "default":
@@ -85,14 +90,24 @@ def is_chief(strategy):
 
 
 def precision_policy(mixed):
-    """The Keras dtype policy: float32, or mixed_float16 with a GPU, else mixed_bfloat16 (CPU, TPU)."""
+    """The Keras dtype policy: float32, or mixed_float16 with a GPU, else mixed_bfloat16 (CPU, TPU).
+
+    On the JAX backend always mixed_bfloat16: its stateless step does no loss scaling.
+    """
     if not mixed:
         return "float32"
+    if keras.backend.backend() == "jax":
+        return "mixed_bfloat16"
     return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
 
 
 def use_jit(jit):
-    """XLA on or off; `None` means on with a GPU, off on a CPU (benchmarks/train_speed.py --jit)."""
+    """XLA on or off; `None` means on with a GPU, off on a CPU (benchmarks/train_speed.py).
+
+    On the JAX backend `None` means on: JAX without jit runs op by op.
+    """
     if jit is not None:
         return jit
+    if keras.backend.backend() == "jax":
+        return True
     return bool(tf.config.list_logical_devices("GPU"))

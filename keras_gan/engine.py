@@ -1,10 +1,8 @@
 """The GAN engine: one `keras.Model` that trains any registered network pair."""
 
 import keras
-import tensorflow as tf
-from keras import ops
 
-from keras_gan import losses
+from keras_gan.steps import STEPS
 
 
 def default_optimizer(lr=2e-4, beta1=0.5):
@@ -13,12 +11,13 @@ def default_optimizer(lr=2e-4, beta1=0.5):
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
-class GAN(keras.Model):
+class GAN(STEPS, keras.Model):
     """A generator and a discriminator trained against each other by `fit()`.
 
     Each `train_step` first updates D on a real batch and a generated batch,
     then updates G on fresh noise, scored against the "valid" label. Calling
-    the model on noise runs the generator.
+    the model on noise runs the generator. `train_step` comes from
+    `keras_gan.steps` (GradientTape on TensorFlow, stateless on JAX).
 
     A conditional GAN (`num_classes` set) uses the same step: its generator
     takes `[z, labels]`, its discriminator `[images, labels]`, real batches
@@ -100,12 +99,20 @@ class GAN(keras.Model):
 
     def sample_noise(self, batch_size):
         """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
+        if keras.backend.backend() != "tensorflow":
+            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        import tensorflow as tf
+
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._replica_seed())
 
     def sample_labels(self, batch_size):
         """Uniform labels [batch_size] for a conditional GAN's fakes; `None` otherwise."""
         if not self.conditional:
             return None
+        if keras.backend.backend() != "tensorflow":
+            return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
+        import tensorflow as tf
+
         return tf.random.stateless_uniform(
             (batch_size,), seed=self._replica_seed(), minval=0, maxval=self.num_classes, dtype="int32"
         )
@@ -116,6 +123,8 @@ class GAN(keras.Model):
         Every replica holds the same copy of the seed state: without the fold,
         all replicas would draw the same noise and see the same fakes.
         """
+        import tensorflow as tf
+
         seed = tf.cast(self.seed_generator.next(), "int64")
         replica = tf.distribute.get_replica_context()
         if replica is None or replica.num_replicas_in_sync == 1:
@@ -129,67 +138,6 @@ class GAN(keras.Model):
     def discriminate(self, images, labels=None, training=False):
         """D(images), or D(images, labels) for a conditional GAN."""
         return self.discriminator([images, labels] if self.conditional else images, training=training)
-
-    def train_step(self, data):
-        # Batches are (images, labels); labels matter only to a conditional GAN.
-        real_images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if self.conditional and labels is None:
-            raise ValueError("A conditional GAN trains on (images, labels) batches. Received: images only")
-        batch_size = tf.shape(real_images)[0]  # dynamic: the last batch may be smaller
-        # Losses are divided by the global batch: see keras_gan.losses.
-        global_batch = ops.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, "float32")
-        d_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, labels, global_batch)
-        g_loss = self.train_generator(batch_size, global_batch)
-
-        # Each replica's loss is its share of the global mean. Weighting the
-        # trackers by the local batch makes their cross-replica sums the true
-        # mean over the global batch, not that mean / num_replicas.
-        local_batch = ops.cast(batch_size, "float32")
-        self.d_loss_tracker.update_state(d_loss * global_batch / local_batch, sample_weight=local_batch)
-        self.g_loss_tracker.update_state(g_loss * global_batch / local_batch, sample_weight=local_batch)
-        self.d_real_tracker.update_state(losses.to_probability(real_outputs, self.from_logits))
-        self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
-        results = {m.name: m.result() for m in self.metrics}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # fit() averages each value over the workers with reduce(axis=0),
-            # which needs rank 1 ("Invalid reduction dimension 0" on scalars).
-            results = {name: ops.reshape(value, [1]) for name, value in results.items()}
-        return results
-
-    def train_discriminator(self, real_images, real_labels, global_batch):
-        """One D step on a real batch and a generated batch; G's weights are not touched.
-
-        Returns:
-            (d_loss, D's outputs on the real batch, D's outputs on the fakes).
-        """
-        batch_size = tf.shape(real_images)[0]
-        fake_labels = self.sample_labels(batch_size)
-        fake_images = self.generate(self.sample_noise(batch_size), fake_labels, training=True)
-        with tf.GradientTape() as tape:
-            real_outputs = self.discriminate(real_images, real_labels, training=True)
-            fake_outputs = self.discriminate(fake_images, fake_labels, training=True)
-            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, global_batch)
-            # A LossScaleOptimizer (float16) scales the loss here and unscales in apply().
-            scaled = self.d_optimizer.scale_loss(d_loss)
-        weights = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(scaled, weights), weights)
-        return d_loss, real_outputs, fake_outputs
-
-    def train_generator(self, batch_size, global_batch):
-        """One G step on fresh noise, scored against the "valid" label; D is not updated.
-
-        Returns:
-            g_loss.
-        """
-        labels = self.sample_labels(batch_size)
-        with tf.GradientTape() as tape:
-            generated = self.generate(self.sample_noise(batch_size), labels, training=True)
-            fake_outputs = self.discriminate(generated, labels, training=True)
-            g_loss = losses.generator_loss(fake_outputs, self.from_logits, global_batch)
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        weights = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(scaled, weights), weights)
-        return g_loss
 
     def get_config(self):
         config = super().get_config()

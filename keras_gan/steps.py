@@ -1,0 +1,206 @@
+"""How one training step gets its gradients: the only part of the engine that differs per backend.
+
+`GAN` (in `keras_gan.engine`) inherits `train_step` from `STEPS`:
+
+- TensorFlow (`TensorFlowSteps`): `tf.GradientTape` updates that run under
+  `tf.distribute` (losses divided by the global batch, per-replica noise).
+- JAX (`JaxSteps`): a pure function of the model's state, as Keras' JAX
+  trainer calls it inside `jax.jit`: the networks run through
+  `stateless_call`, the optimizers through `stateless_apply`, and the new
+  state is returned instead of assigned.
+
+Both do the same thing: one D update on a real and a generated batch, then
+one G update on fresh noise scored against the "valid" label, with the same
+loss functions (`keras_gan.losses`), networks, data and callbacks.
+"""
+
+import keras
+from keras import ops
+
+from keras_gan import losses
+
+
+class TensorFlowSteps:
+    """`train_step` with `tf.GradientTape` (TensorFlow backend)."""
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        # Batches are (images, labels); labels matter only to a conditional GAN.
+        real_images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.conditional and labels is None:
+            raise ValueError("A conditional GAN trains on (images, labels) batches. Received: images only")
+        batch_size = tf.shape(real_images)[0]  # dynamic: the last batch may be smaller
+        # Losses are divided by the global batch: see keras_gan.losses.
+        global_batch = ops.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, "float32")
+        d_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, labels, global_batch)
+        g_loss = self.train_generator(batch_size, global_batch)
+
+        # Each replica's loss is its share of the global mean. Weighting the
+        # trackers by the local batch makes their cross-replica sums the true
+        # mean over the global batch, not that mean / num_replicas.
+        local_batch = ops.cast(batch_size, "float32")
+        self.d_loss_tracker.update_state(d_loss * global_batch / local_batch, sample_weight=local_batch)
+        self.g_loss_tracker.update_state(g_loss * global_batch / local_batch, sample_weight=local_batch)
+        self.d_real_tracker.update_state(losses.to_probability(real_outputs, self.from_logits))
+        self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
+        results = {m.name: m.result() for m in self.metrics}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # fit() averages each value over the workers with reduce(axis=0),
+            # which needs rank 1 ("Invalid reduction dimension 0" on scalars).
+            results = {name: ops.reshape(value, [1]) for name, value in results.items()}
+        return results
+
+    def train_discriminator(self, real_images, real_labels, global_batch):
+        """One D step on a real batch and a generated batch; G's weights are not touched.
+
+        Returns:
+            (d_loss, D's outputs on the real batch, D's outputs on the fakes).
+        """
+        import tensorflow as tf
+
+        batch_size = tf.shape(real_images)[0]
+        fake_labels = self.sample_labels(batch_size)
+        fake_images = self.generate(self.sample_noise(batch_size), fake_labels, training=True)
+        with tf.GradientTape() as tape:
+            real_outputs = self.discriminate(real_images, real_labels, training=True)
+            fake_outputs = self.discriminate(fake_images, fake_labels, training=True)
+            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, global_batch)
+            # A LossScaleOptimizer (float16) scales the loss here and unscales in apply().
+            scaled = self.d_optimizer.scale_loss(d_loss)
+        weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(scaled, weights), weights)
+        return d_loss, real_outputs, fake_outputs
+
+    def train_generator(self, batch_size, global_batch):
+        """One G step on fresh noise, scored against the "valid" label; D is not updated.
+
+        Returns:
+            g_loss.
+        """
+        import tensorflow as tf
+
+        labels = self.sample_labels(batch_size)
+        with tf.GradientTape() as tape:
+            generated = self.generate(self.sample_noise(batch_size), labels, training=True)
+            fake_outputs = self.discriminate(generated, labels, training=True)
+            g_loss = losses.generator_loss(fake_outputs, self.from_logits, global_batch)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        weights = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(scaled, weights), weights)
+        return g_loss
+
+
+class _Subset:
+    """Picks the values of some of a model's variables out of a state list, and puts new ones back."""
+
+    def __init__(self, all_variables, variables):
+        index = {id(v): i for i, v in enumerate(all_variables)}
+        self.positions = [index[id(v)] for v in variables]
+
+    def take(self, values):
+        return [values[i] for i in self.positions]
+
+    def put(self, values, new):
+        values = list(values)
+        for i, value in zip(self.positions, new):
+            values[i] = value
+        return values
+
+
+class OptimizerPair:
+    """Both optimizers' variables as one list: the JAX trainer carries `model.optimizer.variables` in its state."""
+
+    built = True
+
+    def __init__(self, gan):
+        self.gan = gan
+
+    @property
+    def variables(self):
+        return self.gan.d_optimizer.variables + self.gan.g_optimizer.variables
+
+
+class JaxSteps:
+    """A stateless `train_step` (JAX backend): (state, data) -> (logs, new state)."""
+
+    def compile(self, *args, **kwargs):
+        super().compile(*args, **kwargs)
+        self.optimizer = OptimizerPair(self)
+
+    def train_step(self, state, data):
+        import jax
+
+        trainable, non_trainable, optimizer_values, metric_values = state
+        real_images, real_labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.conditional and real_labels is None:
+            raise ValueError("A conditional GAN trains on (images, labels) batches. Received: images only")
+        batch_size = real_images.shape[0]
+        G, D = self.generator, self.discriminator  # noqa: N806
+
+        g_train = _Subset(self.trainable_variables, G.trainable_variables)
+        d_train = _Subset(self.trainable_variables, D.trainable_variables)
+        g_fixed = _Subset(self.non_trainable_variables, G.non_trainable_variables)
+        d_fixed = _Subset(self.non_trainable_variables, D.non_trainable_variables)
+        seed = _Subset(self.non_trainable_variables, [self.seed_generator.state])
+
+        # Noise and labels for both updates, from the seed state carried in `state`.
+        with keras.StatelessScope(state_mapping=[(self.seed_generator.state, seed.take(non_trainable)[0])]) as scope:
+            fake_labels, z_d = self.sample_labels(batch_size), self.sample_noise(batch_size)
+            g_labels, z_g = self.sample_labels(batch_size), self.sample_noise(batch_size)
+        non_trainable = seed.put(non_trainable, [scope.get_current_value(self.seed_generator.state)])
+
+        def g_inputs(z, labels):
+            return [z, labels] if self.conditional else z
+
+        def d_inputs(images, labels):
+            return [images, labels] if self.conditional else images
+
+        g_weights, g_state = g_train.take(trainable), g_fixed.take(non_trainable)
+        d_weights, d_state = d_train.take(trainable), d_fixed.take(non_trainable)
+        n_d = len(self.d_optimizer.variables)
+        d_opt, g_opt = optimizer_values[:n_d], optimizer_values[n_d:]
+
+        # D step: G makes the fakes (its batch norm statistics move, as on TensorFlow).
+        fakes, g_state = G.stateless_call(g_weights, g_state, g_inputs(z_d, fake_labels), training=True)
+
+        def d_loss_fn(d_weights, d_state):
+            real_outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(real_images, real_labels), True)
+            fake_outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(fakes, fake_labels), True)
+            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, batch_size)
+            return d_loss, (d_state, real_outputs, fake_outputs)
+
+        (d_loss, (d_state, real_outputs, fake_outputs)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
+            d_weights, d_state
+        )
+        d_weights, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_weights)
+
+        # G step on fresh noise, through the updated D.
+        def g_loss_fn(g_weights, g_state, d_state):
+            generated, g_state = G.stateless_call(g_weights, g_state, g_inputs(z_g, g_labels), training=True)
+            outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(generated, g_labels), training=True)
+            return losses.generator_loss(outputs, self.from_logits, batch_size), (g_state, d_state)
+
+        (g_loss, (g_state, d_state)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(g_weights, g_state, d_state)
+        g_weights, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_weights)
+
+        trainable = d_train.put(g_train.put(trainable, g_weights), d_weights)
+        non_trainable = d_fixed.put(g_fixed.put(non_trainable, g_state), d_state)
+
+        logs, new_metric_values, start = {}, [], 0
+        values = {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": losses.to_probability(real_outputs, self.from_logits),
+            "d_fake": losses.to_probability(fake_outputs, self.from_logits),
+        }
+        for tracker in self.metrics:
+            count = len(tracker.variables)
+            updated = tracker.stateless_update_state(metric_values[start : start + count], values[tracker.name])
+            logs[tracker.name] = tracker.stateless_result(updated)
+            new_metric_values += list(updated)
+            start += count
+        return logs, (trainable, non_trainable, d_opt + g_opt, new_metric_values)
+
+
+STEPS = JaxSteps if keras.backend.backend() == "jax" else TensorFlowSteps

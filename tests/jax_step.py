@@ -1,0 +1,57 @@
+"""The GAN's JAX train_step, run in a fresh process with KERAS_BACKEND=jax; prints a JSON report.
+
+    KERAS_BACKEND=jax python tests/jax_step.py ARCH
+
+tests/test_steps.py starts it (the test process itself runs on TensorFlow).
+"""
+
+import json
+import os
+import sys
+
+os.environ["KERAS_BACKEND"] = "jax"
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from keras_gan.engine import GAN  # noqa: E402
+from keras_gan.networks import CONDITIONAL, build_networks  # noqa: E402
+
+
+def snapshot(variables):
+    return [keras.ops.convert_to_numpy(v).copy() for v in variables]
+
+
+def moved(before, variables):
+    return [bool(not np.array_equal(b, keras.ops.convert_to_numpy(v))) for b, v in zip(before, variables)]
+
+
+def main(arch):
+    keras.utils.set_random_seed(0)
+    generator, discriminator = build_networks(arch)
+    gan = GAN(generator, discriminator, seed=0, num_classes=10 if arch in CONDITIONAL else None)
+    gan.compile()
+    # Trivially separable: every real image is white, G starts near grey.
+    real = np.ones((32, 28, 28, 1), "float32")
+    labels = np.arange(32, dtype="int32") % 10
+    g_before, d_before = snapshot(generator.trainable_variables), snapshot(discriminator.trainable_variables)
+    first = gan.train_on_batch(real, labels, return_dict=True)
+    report = {
+        "backend": keras.backend.backend(),
+        "g_moved": moved(g_before, generator.trainable_variables),
+        "d_moved": moved(d_before, discriminator.trainable_variables),
+        "iterations": [int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)],
+        "first": {k: float(v) for k, v in first.items()},
+    }
+    d_losses = []
+    for _ in range(15):
+        logs = gan.train_on_batch(real, labels, return_dict=True)  # metrics reset every call
+        d_losses.append(float(logs["d_loss"]))
+    report["d_losses"] = d_losses
+    report["last"] = {k: float(v) for k, v in logs.items()}
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

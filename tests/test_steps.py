@@ -1,0 +1,56 @@
+"""The per-backend training steps: TensorFlow's runs in this process (see test_engine.py), JAX's in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from keras_gan import steps
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_this_process_uses_the_gradient_tape_step():
+    from keras_gan.engine import GAN
+
+    assert steps.STEPS is steps.TensorFlowSteps and issubclass(GAN, steps.TensorFlowSteps)
+
+
+def run_jax(*argv, timeout=300):
+    pytest.importorskip("jax", reason="the JAX backend needs jax (requirements-dev.txt)")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["gan", "cdcgan"])
+def test_jax_step_moves_both_networks_and_d_learns_a_separable_batch(arch):
+    report = json.loads(run_jax(sys.executable, "tests/jax_step.py", arch).stdout.strip().splitlines()[-1])
+    assert report["backend"] == "jax"
+    assert all(report["g_moved"]) and all(report["d_moved"])
+    assert report["iterations"] == [1, 1]
+    losses = report["d_losses"]
+    assert losses[-1] < 0.8 * report["first"]["d_loss"] and losses[-1] < losses[0]
+    assert report["last"]["d_real"] > report["first"]["d_real"]
+
+
+@pytest.mark.slow
+def test_train_py_runs_and_resumes_on_jax(tiny_npz, tmp_path):
+    out = tmp_path / "run"
+    common = [sys.executable, "train.py", "--data", str(tiny_npz), "--out", str(out)]
+    run_jax(*common, "--arch", "dcgan", "--epochs", "1", "--batch-size", "64", "--eval-every", "0", "--grid-size", "2")
+    run_jax(sys.executable, "train.py", "--resume", str(out), "--epochs", "2")
+    rows = (out / "metrics.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["1", "2"]
+    assert {"generator.keras", "checkpoint.npz", "epoch_002.png"} <= {p.name for p in out.iterdir()}
+    # The generator written on JAX loads and runs here, on TensorFlow.
+    import keras
+    import numpy as np
+
+    images = keras.saving.load_model(out / "generator.keras").predict(np.zeros((2, 100), "float32"), verbose=0)
+    assert images.shape == (2, 28, 28, 1) and np.isfinite(images).all()

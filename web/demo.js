@@ -13,7 +13,10 @@ const WALK_FRAMES = 48;         // frames from one latent point to the next
 const BACKENDS = ['wasm', 'webgl', 'cpu'];
 
 const $ = (id) => document.getElementById(id);
-const state = { model: null, latentDim: 0, conditional: false, digit: null, z: null, labels: null, walking: false, busy: false };
+const state = {
+  model: null, latentDim: 0, conditional: false, digit: null, z: null, labels: null, walking: false,
+  backend: null, timings: {},
+};
 
 // ---- random numbers: a seedable generator, so a seed gives the same grid ----
 function mulberry32(seed) {
@@ -60,30 +63,71 @@ async function generate(z, labels) {
   return { images, ms: performance.now() - start };
 }
 
-// Tries each backend; keeps the fastest that works (or ?backend=NAME).
-async function pickBackend() {
+// Every model run goes through this queue, so that timing the backends in
+// the background never interleaves with drawing the grid.
+let queue = Promise.resolve();
+function exclusive(fn) {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => {});
+  return run;
+}
+
+// Switches to `name` and times 64 digits there (after a warm-up run that
+// compiles kernels or shaders); returns the time, or null if it does not work.
+async function timeBackend(name, z, labels, runs) {
+  try {
+    if (!(await tf.setBackend(name))) return null;
+    await tf.ready();
+    await generate(z, labels);
+    const times = [];
+    for (let i = 0; i < runs; i++) times.push((await generate(z, labels)).ms);
+    return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  } catch (err) {
+    console.info(`backend ${name} unavailable: ${err.message}`);
+    return null;
+  }
+}
+
+// The first backend that works (or ?backend=NAME): the grid appears at once.
+async function startBackend() {
   const forced = new URLSearchParams(location.search).get('backend');
-  const candidates = forced ? [forced] : BACKENDS;
   const z = normals(N * state.latentDim);
   const labels = drawLabels();
-  const timings = {};
-  for (const name of candidates) {
-    try {
-      if (!(await tf.setBackend(name))) continue;
-      await tf.ready();
-      await generate(z, labels);                        // warm-up: compiles kernels/shaders
-      const runs = [];
-      for (let i = 0; i < 3; i++) runs.push((await generate(z, labels)).ms);
-      timings[name] = runs.sort((a, b) => a - b)[1];    // median of 3
-    } catch (err) {
-      console.info(`backend ${name} unavailable: ${err.message}`);
+  for (const name of forced ? [forced] : BACKENDS) {
+    const ms = await timeBackend(name, z, labels, 3);
+    if (ms !== null) {
+      state.backend = name;
+      state.timings = { [name]: ms };
+      return;
     }
   }
-  const names = Object.keys(timings);
-  if (!names.length) throw new Error(`no TF.js backend works here (tried ${candidates.join(', ')})`);
-  const best = names.reduce((a, b) => (timings[a] <= timings[b] ? a : b));
-  await tf.setBackend(best);
-  return { best, timings };
+  throw new Error(`no TF.js backend works here (tried ${forced || BACKENDS.join(', ')})`);
+}
+
+// Then the others, in the background; the fastest is kept.
+async function probeOtherBackends() {
+  if (new URLSearchParams(location.search).get('backend')) return;
+  const z = normals(N * state.latentDim);
+  const labels = drawLabels();
+  for (const name of BACKENDS.filter((b) => !(b in state.timings))) {
+    await exclusive(async () => {
+      const ms = await timeBackend(name, z, labels, 3);
+      if (ms !== null) state.timings[name] = ms;
+      if (ms !== null && ms < state.timings[state.backend]) state.backend = name;
+      await tf.setBackend(state.backend);
+    });
+  }
+}
+
+function showBackend() {
+  const threads = state.backend === 'wasm' ? tf.wasm.getThreadsCount() : 0;
+  $('backend').textContent = threads ? `wasm · ${threads} thread${threads > 1 ? 's' : ''}` : state.backend;
+}
+
+function showTimings(done) {
+  const tried = Object.entries(state.timings).map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(', ');
+  setStatus(done ? `Ready on ${state.backend}. Backends tried (64 digits): ${tried}.`
+    : `Ready on ${state.backend} (${tried}); timing the other backends…`);
 }
 
 // ---- drawing ----
@@ -115,7 +159,7 @@ function draw(images) {
 }
 
 async function render(z, labels) {
-  const result = await generate(z, labels);
+  const result = await exclusive(() => generate(z, labels));
   draw(result.images);
   $('time').textContent = `${result.ms.toFixed(0)} ms · ${N} digits`;
   return result;
@@ -192,15 +236,13 @@ async function main() {
   $('model').textContent = [meta.arch || 'generator', meta.epochs ? `${meta.epochs} epochs` : null, `z: ${state.latentDim}`]
     .filter(Boolean).join(' · ');
 
-  setStatus('Timing the TF.js backends…');
-  const { best, timings } = await pickBackend();
-  const threads = best === 'wasm' ? tf.wasm.getThreadsCount() : 0;
-  $('backend').textContent = threads ? `${best} · ${threads} thread${threads > 1 ? 's' : ''}` : best;
-  state.timings = timings;
+  setStatus('Starting TF.js…');
+  await startBackend();
+  showBackend();
   if (state.conditional) buildPicker();
   await newDigits();
-  const tried = Object.entries(timings).map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(', ');
-  setStatus(`Ready. Backends tried (64 digits): ${tried}.`);
+  const forced = new URLSearchParams(location.search).get('backend');
+  showTimings(Boolean(forced));
 
   $('new').disabled = false;
   $('walk').disabled = false;
@@ -212,6 +254,12 @@ async function main() {
     if (state.walking) walk();
   });
   window.kerasGan.ready = true;
+  if (!forced) {
+    await probeOtherBackends();
+    showBackend();
+    showTimings(true);
+  }
+  window.kerasGan.probed = true;
 }
 
 window.kerasGan = {
@@ -227,9 +275,11 @@ window.kerasGan = {
   async time(runs = 10) {  // median time of `runs` generations of 64 digits
     const z = normals(N * state.latentDim);
     const labels = drawLabels();
-    const times = [];
-    for (let i = 0; i < runs; i++) times.push((await generate(z, labels)).ms);
-    return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+    return exclusive(async () => {
+      const times = [];
+      for (let i = 0; i < runs; i++) times.push((await generate(z, labels)).ms);
+      return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+    });
   },
 };
 

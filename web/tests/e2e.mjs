@@ -33,16 +33,24 @@ async function openPage(pageUrl) {
   return page;
 }
 
+// The grid shows as soon as one backend works; the others are timed after.
+async function waitForProbing(page) {
+  await page.waitForFunction(() => window.kerasGan.probed, null, { timeout: 180000 });
+}
+
 const canvasPng = (page) => page.$eval('#grid', (c) => c.toDataURL('image/png'));
 
 try {
+  const started = Date.now();
   const page = await openPage(url);
+  result.secondsToFirstGrid = (Date.now() - started) / 1000;
+  // Not blank: the grid has many distinct grey levels.
+  result.firstGrid = await canvasPng(page);
+  await waitForProbing(page);
   result.backend = await page.$eval('#backend', (e) => e.textContent);
   result.status = await page.$eval('#status', (e) => e.textContent);
   result.startupTimings = await page.evaluate(() => window.kerasGan.state.timings);
   result.conditional = await page.evaluate(() => window.kerasGan.state.conditional);
-  // Not blank: the grid has many distinct grey levels.
-  result.firstGrid = await canvasPng(page);
   await page.screenshot({ path: path.join(outDir, 'demo.png'), fullPage: true });
 
   // The page's own output for a fixed z (and labels).
@@ -76,6 +84,7 @@ try {
 
   for (const name of backends) {
     const p = await openPage(`${url}?backend=${name}`);
+    await waitForProbing(p);
     const used = await p.evaluate(() => tf.getBackend());
     result.backendTimings[name] = used === name ? await p.evaluate(() => window.kerasGan.time(15)) : null;
     await p.close();

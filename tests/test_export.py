@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras_gan import export as export_lib
 from keras_gan.export import export, main
+from tests.conftest import randomized_generator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -235,3 +236,14 @@ def test_train_py_export_flag(tiny_config, capsys):
     z = np.zeros((1, 100), "float32")
     images = tf.saved_model.load(str(path)).signatures["serving_default"](z=tf.constant(z))["images"]
     np.testing.assert_allclose(images.numpy(), keras_images(generator, z), atol=1e-5, rtol=0)
+
+
+def test_best_flag_exports_best_generator(generator_run, capsys):
+    run_dir = generator_run("gan")
+    assert "best_generator.keras: not found" in one_line_error([str(run_dir), "--best"], capsys)
+    best = randomized_generator("gan", seed=5)
+    best.save(run_dir / "best_generator.keras")
+    assert main([str(run_dir), "--best", "--version", "3"]) == 0
+    z = np.random.default_rng(0).standard_normal((3, 100)).astype("float32")
+    served = tf.saved_model.load(str(run_dir / "export" / "saved_model" / "3")).signatures["serving_default"]
+    np.testing.assert_allclose(served(z=tf.constant(z))["images"].numpy(), keras_images(best, z), atol=1e-5)

@@ -7,6 +7,7 @@
 // The Python tests compare that with the Keras generator.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
@@ -35,7 +36,7 @@ function loadFromDisk(dir) {
 }
 
 if (backend === 'wasm') {
-  const dist = path.dirname(fileURLToPathSafe(import.meta.resolve('@tensorflow/tfjs-backend-wasm')));
+  const dist = path.dirname(fileURLToPath(import.meta.resolve('@tensorflow/tfjs-backend-wasm')));
   setWasmPaths(dist + path.sep);
 }
 if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} is not available`);
@@ -47,7 +48,3 @@ const feeds = { z: tf.tensor2d(input.z) };
 if (input.label !== undefined) feeds.label = tf.tensor1d(input.label, 'int32');
 const out = model.execute(feeds);
 fs.writeFileSync(outputPath, JSON.stringify({ shape: out.shape, images: Array.from(await out.data()), backend: tf.getBackend() }));
-
-function fileURLToPathSafe(url) {
-  return new URL(url).pathname;
-}

@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,20 +31,15 @@ def main():
 
     model_dir = serve_demo.prepare(args.run_dir)
     size = sum(p.stat().st_size for p in model_dir.iterdir() if p.is_file())
-    server = serve_demo.make_server(model_dir, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, serve_demo.serving(model_dir) as url:
         inputs = Path(tmp) / "inputs.json"
         inputs.write_text(json.dumps({"z": [[0.0] * 100] * 64, "label": None}))
         subprocess.run(
-            ["node", str(ROOT / "web/tests/e2e.mjs"), f"http://{host}:{port}/", str(inputs), tmp]
-            + ["--backends", args.backends],
+            ["node", str(ROOT / "web/tests/e2e.mjs"), f"{url}/", str(inputs), tmp, "--backends", args.backends],
             check=True,
             timeout=900,
         )
         result = json.loads((Path(tmp) / "result.json").read_text())
-    server.shutdown()
 
     print(f"model: {model_dir} ({size / 2**20:.1f} MiB)")
     print(f"page picked: {result['backend']}")

@@ -43,8 +43,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-from keras_gan.engine import GAN  # noqa: E402
-from keras_gan.networks import CONDITIONAL, NUM_CLASSES, build_networks  # noqa: E402
+from keras_gan.config import TrainConfig  # noqa: E402
+from keras_gan.networks import CONDITIONAL, build_networks  # noqa: E402
+from keras_gan.training import build_gan  # noqa: E402
 
 EPOCH_IMAGES = 60_000
 
@@ -61,15 +62,9 @@ class StepTimer(keras.callbacks.Callback):
 
 
 def time_ours(arch, batch_size, steps, warmup, jit=None, mixed_precision=False):
-    keras.utils.set_random_seed(0)
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    generator, discriminator = build_networks(arch)
-    keras.mixed_precision.set_global_policy("float32")
-    gan = GAN(generator, discriminator, seed=0, num_classes=NUM_CLASSES if arch in CONDITIONAL else None)
-    from keras_gan.distribute import use_jit
-
-    gan.compile(jit_compile=use_jit(jit))  # None: the per-device default (XLA on for JAX and GPUs)
+    # The GAN that train.py builds; jit=None is the per-device default (XLA on for JAX and GPUs).
+    config = TrainConfig(arch=arch, batch_size=batch_size, jit=jit, mixed_precision=mixed_precision)
+    gan = build_gan(config.validate())
     n = batch_size * (steps + warmup)
     x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
     y = np.random.default_rng(0).integers(0, 10, n).astype("int32")

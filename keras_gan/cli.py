@@ -53,7 +53,14 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
-    """argparse that reports a bad flag in one line (no usage dump), exit 2."""
+    """argparse that reports a bad flag in one line (no usage dump), exit 2, and shows defaults in --help.
+
+    Every command line of the project uses it; a `UserError` from the
+    library goes through `parser.error(str(e))` too, so all bad input looks alike.
+    """
+
+    def __init__(self, *args, formatter_class=_HelpFormatter, **kwargs):
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -64,7 +71,6 @@ def build_parser(prog="train.py"):
         prog=prog,
         description="Train a GAN on MNIST digits. Outputs go to a run folder: config.json, "
         "metrics.csv, an image grid per epoch, progress.gif, checkpoint.npz and generator.keras.",
-        formatter_class=_HelpFormatter,
     )
     from keras_gan.distribute import STRATEGIES
     from keras_gan.networks import DEFAULT_EPOCHS, NETWORKS
@@ -123,7 +129,7 @@ def main(argv=None):
             for fmt in args.export:
                 print(f"Exported {fmt}: {export(run_dir, fmt, force=True)}")
     except UserError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
+        parser.error(str(e))
     except TrainingFailure as e:
         parser.exit(1, f"{parser.prog}: stopped: {e}\n")
     print(f"Run folder: {run_dir}")

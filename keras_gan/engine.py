@@ -78,14 +78,6 @@ class GAN(STEPS, keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Keras' fit() averages the first batch over the replicas
-        # (strategy.reduce) to build compiled losses and metrics symbolically.
-        # This GAN has neither (its networks are built, its losses live in
-        # train_step), and under MultiWorkerMirroredStrategy that reduce fails
-        # ("Attempt to convert a value (PerReplica...)"). Nothing to build.
-        return
-
     @property
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
@@ -97,39 +89,19 @@ class GAN(STEPS, keras.Model):
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
-    def sample_noise(self, batch_size):
-        """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
-        if keras.backend.backend() != "tensorflow":
-            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        import tensorflow as tf
-
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._replica_seed())
+    # sample_noise(batch_size) comes from keras_gan.steps: how the seed
+    # stream is drawn differs per backend (per replica under tf.distribute).
 
     def sample_labels(self, batch_size):
         """Uniform labels [batch_size] for a conditional GAN's fakes; `None` otherwise."""
-        if not self.conditional:
-            return None
-        if keras.backend.backend() != "tensorflow":
-            return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
-        import tensorflow as tf
+        return self.uniform_labels(batch_size) if self.conditional else None
 
-        return tf.random.stateless_uniform(
-            (batch_size,), seed=self._replica_seed(), minval=0, maxval=self.num_classes, dtype="int32"
-        )
-
-    def _replica_seed(self):
-        """The next seed of the stream, folded with the replica id under tf.distribute.
-
-        Every replica holds the same copy of the seed state: without the fold,
-        all replicas would draw the same noise and see the same fakes.
-        """
-        import tensorflow as tf
-
-        seed = tf.cast(self.seed_generator.next(), "int64")
-        replica = tf.distribute.get_replica_context()
-        if replica is None or replica.num_replicas_in_sync == 1:
-            return seed
-        return tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
+    def unpack(self, data):
+        """(images, labels) of a batch; labels may be `None` only for an unconditional GAN."""
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.conditional and labels is None:
+            raise ValueError("A conditional GAN trains on (images, labels) batches. Received: images only")
+        return images, labels
 
     def generate(self, z, labels=None, training=False):
         """G(z), or G(z, labels) for a conditional GAN."""

@@ -16,3 +16,9 @@ class TrainingFailure(Exception):
     run folder keeps the last good checkpoint; the CLI prints the diagnosis
     and exits with status 1.
     """
+
+
+def last_line(output):
+    """The last non-blank line of a failed command's output: the one-line reason to show."""
+    lines = [line for line in (output or "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"

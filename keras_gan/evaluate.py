@@ -300,7 +300,7 @@ def main(argv=None):
     parser.add_argument(
         "source", nargs="?", metavar="RUN_DIR_OR_SAMPLES.npy", help="a run folder or a .npy of uint8 digits"
     )
-    parser.add_argument("--n", type=int, default=STANDARD_N, help="samples to draw from a run folder (default: 10000)")
+    parser.add_argument("--n", type=int, default=STANDARD_N, help="samples to draw from a run folder")
     parser.add_argument("--seed", type=int, default=0, help="noise seed for drawing samples")
     parser.add_argument("--data", default="", help="local MNIST for precision/recall and memorization (see train.py)")
     parser.add_argument("--out", help="where to write the JSON (default: eval.json beside the source)")
@@ -328,7 +328,7 @@ def main(argv=None):
             print(f"note: precision/recall and memorization skipped: {e}", file=sys.stderr)
         result = evaluate(samples, evaluator, real, train, labels)
     except UserError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
+        parser.error(str(e))
     out = Path(args.out) if args.out else out
     from keras_gan.io import atomic_write_text
 

@@ -20,18 +20,14 @@ The TF.js model is written by `keras_gan.tfjs` from that same SavedModel
 renamed into place, so a failed export leaves nothing half-written.
 """
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from keras_gan.errors import UserError
 
 FORMATS = ("saved_model", "tfjs")
 DEFAULT_MAX_N = 1024
-NUM_CLASSES = 10
 
 
 def export_dir(run_dir, fmt, version=1):
@@ -49,8 +45,11 @@ def serving_functions(generator, max_n=DEFAULT_MAX_N):
     """
     import tensorflow as tf
 
-    latent_dim = int(generator.inputs[0].shape[-1])
-    conditional = len(generator.inputs) == 2
+    from keras_gan.generate import is_conditional, latent_dim_of
+    from keras_gan.networks import NUM_CLASSES
+
+    latent_dim = latent_dim_of(generator)
+    conditional = is_conditional(generator)
 
     def to_unit(images):
         # tanh output [-1, 1] -> [0, 1]; float32 even if the model ran in mixed precision.
@@ -140,19 +139,6 @@ def save_serving_model(generator, path, max_n=DEFAULT_MAX_N):
     archive.write_out(str(path), verbose=False)
 
 
-def _publish(tmp, target, force):
-    """Renames the finished folder `tmp` to `target`, replacing it only if `force`."""
-    if target.exists():
-        if not force:
-            raise UserError(f"{target} already exists; pass --force to replace it")
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, target)
-
-
 def export(run_dir, fmt="saved_model", version=1, force=False, max_n=DEFAULT_MAX_N, source=None):
     """Exports the generator of `run_dir` and returns the folder written.
 
@@ -170,6 +156,7 @@ def export(run_dir, fmt="saved_model", version=1, force=False, max_n=DEFAULT_MAX
     """
     from keras_gan.callbacks import all_finite
     from keras_gan.generate import load_generator
+    from keras_gan.io import atomic_dir
 
     if fmt not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)}. Received: {fmt!r}")
@@ -188,31 +175,26 @@ def export(run_dir, fmt="saved_model", version=1, force=False, max_n=DEFAULT_MAX
         raise UserError(f"{source or run_dir}: the generator has NaN or Inf weights; refusing to export it")
     generator = float32_copy(generator)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    with atomic_dir(target, replace=force) as tmp:
         if fmt == "saved_model":
             save_serving_model(generator, tmp, max_n)
         else:
             from keras_gan import tfjs
 
             tfjs.export_tfjs(generator, tmp, metadata=_metadata(run_dir, generator))
-        _publish(tmp, target, force)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
 def _metadata(run_dir, generator):
     """What the demo page shows about the model: arch, epochs, latent size, conditional."""
-    import json
+    from keras_gan.config import TrainConfig
+    from keras_gan.generate import is_conditional, latent_dim_of
+    from keras_gan.training import CONFIG_NAME
 
-    meta = {"latent_dim": int(generator.inputs[0].shape[-1]), "conditional": len(generator.inputs) == 2}
-    try:
-        config = json.loads((Path(run_dir) / "config.json").read_text())
-        meta.update(arch=config.get("arch"), epochs=config.get("epochs"))
-    except (OSError, ValueError):
-        pass
+    meta = {"latent_dim": latent_dim_of(generator), "conditional": is_conditional(generator)}
+    if (Path(run_dir) / CONFIG_NAME).exists():
+        config = TrainConfig.from_json(Path(run_dir) / CONFIG_NAME)
+        meta.update(arch=config.arch, epochs=config.epochs)
     return meta
 
 
@@ -222,7 +204,6 @@ def main(argv=None):
     parser = OneLineErrorParser(
         prog="python -m keras_gan.export",
         description="Export a run's generator as a SavedModel for TF Serving or as a TF.js graph model.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder holding generator.keras")
     parser.add_argument("--format", choices=FORMATS, default="saved_model", help="what to write")
@@ -235,7 +216,7 @@ def main(argv=None):
         source = Path(args.run_dir) / "best_generator.keras" if args.best else None
         path = export(args.run_dir, args.format, args.version, args.force, args.max_n, source)
     except UserError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
+        parser.error(str(e))
     print(f"Wrote {path}")
     return 0
 

@@ -8,7 +8,6 @@ digit given by `--digit`, or uniform digits whose labels go to
 `PREFIX_labels.npy`.
 """
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -44,6 +43,11 @@ def is_conditional(generator):
     return len(generator.inputs) == 2
 
 
+def latent_dim_of(generator):
+    """The length of the generator's z."""
+    return int(generator.inputs[0].shape[-1])
+
+
 def generate(generator, n, seed=0, digit=None, batch_size=500):
     """Draws `n` digits from z ~ N(0, 1) seeded by `seed`.
 
@@ -61,7 +65,7 @@ def generate(generator, n, seed=0, digit=None, batch_size=500):
     from keras_gan.images import to_uint8
 
     rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, generator.inputs[0].shape[-1])).astype(np.float32)
+    z = rng.standard_normal((n, latent_dim_of(generator))).astype(np.float32)
     if not is_conditional(generator):
         if digit is not None:
             raise UserError("--digit needs a conditional generator (--arch cgan or cdcgan)")
@@ -92,7 +96,6 @@ def main(argv=None):
     parser = OneLineErrorParser(
         prog="python -m keras_gan.generate",
         description="Sample digits from a trained generator into PREFIX.npy and PREFIX.png.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("source", metavar="RUN_DIR_OR_GENERATOR", help="a run folder or a .keras file")
     parser.add_argument("--n", type=int, default=10000, help="number of digits")
@@ -107,7 +110,7 @@ def main(argv=None):
         samples, labels = generate(generator, args.n, args.seed, args.digit)
         npy, png = save_samples(samples, args.out, labels)
     except UserError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
+        parser.error(str(e))
     print(f"Wrote {npy} and {png}")
     return 0
 

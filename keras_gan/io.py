@@ -43,6 +43,38 @@ def atomic_path(path):
         tmp.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def atomic_dir(path, replace=False):
+    """Yields a temporary folder next to `path`; renames it to `path` on success.
+
+    For outputs that are folders (a SavedModel, a TF.js model). An existing
+    `path` is swapped out only when the new folder is complete, and only if
+    `replace`; on an exception the temporary folder is removed and `path`
+    is left as it was.
+
+    Raises:
+        FileExistsError: `path` exists and `replace` is False.
+    """
+    import shutil
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            if not replace:
+                raise FileExistsError(f"{path} already exists")
+            old = path.with_name(f"{tmp.name}.old")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def atomic_write_text(path, text):
     """Writes `text` to `path` atomically."""
     with atomic_path(path) as tmp:

@@ -15,16 +15,17 @@ The responses are cross-origin isolated (COOP/COEP), which lets the wasm
 backend use threads.
 """
 
-import argparse
+import contextlib
 import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
-from keras_gan.errors import UserError
+from keras_gan.errors import UserError, last_line
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 PAGE_FILES = ("index.html", "demo.js", "style.css")
@@ -51,8 +52,11 @@ CONTENT_TYPES = {
 
 def ensure_tfjs(web_dir=WEB_DIR, log=print):
     """Installs the pinned TF.js packages into `web/node_modules` if they are missing."""
-    missing = [name for name, rel in VENDOR_FILES.items() if not (web_dir / rel).exists()]
-    if not missing:
+
+    def installed():
+        return all((web_dir / rel).exists() for rel in VENDOR_FILES.values())
+
+    if installed():
         return
     npm = shutil.which("npm")
     if npm is None:
@@ -61,9 +65,8 @@ def ensure_tfjs(web_dir=WEB_DIR, log=print):
     result = subprocess.run(
         [npm, "ci", "--omit=dev", "--no-audit", "--no-fund"], cwd=web_dir, capture_output=True, text=True
     )
-    if result.returncode != 0 or any(not (web_dir / rel).exists() for rel in VENDOR_FILES.values()):
-        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
-        raise UserError(f"npm ci in {web_dir} failed: {lines[-1] if lines else 'no output'}")
+    if result.returncode != 0 or not installed():
+        raise UserError(f"npm ci in {web_dir} failed: {last_line(result.stderr or result.stdout)}")
 
 
 def routes(web_dir=WEB_DIR):
@@ -122,10 +125,11 @@ def make_handler(table, model_dir):
 def prepare(run_dir, log=print):
     """Exports the run to TF.js if needed and fetches TF.js; returns the model folder."""
     from keras_gan.export import export, export_dir
+    from keras_gan.tfjs import MODEL_JSON
 
     run_dir = Path(run_dir)
     model_dir = export_dir(run_dir, "tfjs")
-    if not (model_dir / "model.json").exists():
+    if not (model_dir / MODEL_JSON).exists():
         log(f"No TF.js export in {run_dir} yet; exporting...")
         export(run_dir, "tfjs")
     ensure_tfjs(log=log)
@@ -140,13 +144,25 @@ def make_server(model_dir, port=8000):
         raise UserError(f"cannot listen on 127.0.0.1:{port} ({e.strerror}); pick another --port") from None
 
 
+@contextlib.contextmanager
+def serving(model_dir, port=0):
+    """Serves the demo from a background thread while the block runs; yields its base URL."""
+    server = make_server(model_dir, port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def main(argv=None):
     from keras_gan.cli import OneLineErrorParser
 
     parser = OneLineErrorParser(
         prog="python -m keras_gan.serve_demo",
         description="Serve the TF.js demo page for a run's generator on 127.0.0.1.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (exported to TF.js first if needed)")
     parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port)")
@@ -154,7 +170,7 @@ def main(argv=None):
     try:
         server = make_server(prepare(args.run_dir), args.port)
     except UserError as e:
-        parser.exit(2, f"{parser.prog}: error: {e}\n")
+        parser.error(str(e))
     host, port = server.server_address[:2]
     print(f"Demo at http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     try:

@@ -15,21 +15,47 @@ loss functions (`keras_gan.losses`), networks, data and callbacks.
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from keras_gan import losses
 
 
 class TensorFlowSteps:
-    """`train_step` with `tf.GradientTape` (TensorFlow backend)."""
+    """`train_step` with `tf.GradientTape` (TensorFlow backend), and its noise."""
+
+    def sample_noise(self, batch_size):
+        """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._replica_seed())
+
+    def uniform_labels(self, batch_size):
+        return tf.random.stateless_uniform(
+            (batch_size,), seed=self._replica_seed(), minval=0, maxval=self.num_classes, dtype="int32"
+        )
+
+    def _replica_seed(self):
+        """The next seed of the stream, folded with the replica id under tf.distribute.
+
+        Every replica holds the same copy of the seed state: without the fold,
+        all replicas would draw the same noise and see the same fakes.
+        """
+        seed = tf.cast(self.seed_generator.next(), "int64")
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            return seed
+        return tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras' TensorFlow fit() averages the first batch over the replicas
+        # (strategy.reduce) to build compiled losses and metrics symbolically.
+        # This GAN has neither (its networks are built, its losses live in
+        # train_step), and under MultiWorkerMirroredStrategy that reduce fails
+        # ("Attempt to convert a value (PerReplica...)"). Nothing to build.
+        return
 
     def train_step(self, data):
-        import tensorflow as tf
-
         # Batches are (images, labels); labels matter only to a conditional GAN.
-        real_images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if self.conditional and labels is None:
-            raise ValueError("A conditional GAN trains on (images, labels) batches. Received: images only")
+        real_images, labels = self.unpack(data)
         batch_size = tf.shape(real_images)[0]  # dynamic: the last batch may be smaller
         # Losses are divided by the global batch: see keras_gan.losses.
         global_batch = ops.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, "float32")
@@ -57,8 +83,6 @@ class TensorFlowSteps:
         Returns:
             (d_loss, D's outputs on the real batch, D's outputs on the fakes).
         """
-        import tensorflow as tf
-
         batch_size = tf.shape(real_images)[0]
         fake_labels = self.sample_labels(batch_size)
         fake_images = self.generate(self.sample_noise(batch_size), fake_labels, training=True)
@@ -78,8 +102,6 @@ class TensorFlowSteps:
         Returns:
             g_loss.
         """
-        import tensorflow as tf
-
         labels = self.sample_labels(batch_size)
         with tf.GradientTape() as tape:
             generated = self.generate(self.sample_noise(batch_size), labels, training=True)
@@ -122,7 +144,19 @@ class OptimizerPair:
 
 
 class JaxSteps:
-    """A stateless `train_step` (JAX backend): (state, data) -> (logs, new state)."""
+    """A stateless `train_step` (JAX backend): (state, data) -> (logs, new state), and its noise.
+
+    The noise comes from `keras.random` on the seed generator; `train_step`
+    runs it in a `StatelessScope`, so the seed's new state lands in the
+    returned state rather than in a variable.
+    """
+
+    def sample_noise(self, batch_size):
+        """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def uniform_labels(self, batch_size):
+        return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
 
     def compile(self, *args, **kwargs):
         super().compile(*args, **kwargs)
@@ -132,9 +166,7 @@ class JaxSteps:
         import jax
 
         trainable, non_trainable, optimizer_values, metric_values = state
-        real_images, real_labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if self.conditional and real_labels is None:
-            raise ValueError("A conditional GAN trains on (images, labels) batches. Received: images only")
+        real_images, real_labels = self.unpack(data)
         batch_size = real_images.shape[0]
         G, D = self.generator, self.discriminator  # noqa: N806
 

@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from keras_gan.errors import UserError
+from keras_gan.errors import UserError, last_line
 
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements-tfjs.txt"
 ENV_VARIABLE = "KERAS_GAN_TFJS_ENV"
@@ -41,12 +41,12 @@ def _requirements_hash():
     return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
 
 
-def converter_env():
+def converter_env(requirements_hash):
     """The converter's environment folder: `$KERAS_GAN_TFJS_ENV`, or one per requirements version in the user cache."""
     if os.environ.get(ENV_VARIABLE):
         return Path(os.environ[ENV_VARIABLE])
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "keras-gan" / f"tfjs-converter-{_requirements_hash()}"
+    return cache / "keras-gan" / f"tfjs-converter-{requirements_hash}"
 
 
 def _env_python(env):
@@ -65,10 +65,11 @@ def ensure_converter(log=print):
     """
     if not REQUIREMENTS.exists():
         raise UserError(f"{REQUIREMENTS} is missing; it pins the TF.js converter")
-    env = converter_env()
+    requirements_hash = _requirements_hash()
+    env = converter_env(requirements_hash)
     python = _env_python(env)
     marker = env / READY_MARKER
-    if marker.exists() and marker.read_text().strip() == _requirements_hash() and python.exists():
+    if marker.exists() and marker.read_text().strip() == requirements_hash and python.exists():
         return python
     log(f"Installing the TF.js converter into {env} (once; about a minute)...")
     shutil.rmtree(env, ignore_errors=True)
@@ -88,7 +89,7 @@ def ensure_converter(log=print):
                     f"could not install the TF.js converter ({what} failed; it needs the package index "
                     f"and Python 3.9-3.12); see {install_log}"
                 )
-    marker.write_text(_requirements_hash())
+    marker.write_text(requirements_hash)
     return python
 
 
@@ -125,8 +126,7 @@ def convert_saved_model(saved_model_dir, out_dir, metadata=None, log=print):
         ]
         result = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=_quiet_env())
     if result.returncode != 0 or not (Path(out_dir) / MODEL_JSON).exists():
-        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
-        raise UserError(f"the TF.js converter failed: {lines[-1] if lines else 'no output'}")
+        raise UserError(f"the TF.js converter failed: {last_line(result.stderr or result.stdout)}")
 
 
 def subpixel_kernel(kernel, strides):
@@ -199,7 +199,8 @@ def _subpixel_layer_class():
             self.bias = None
             if transpose.use_bias:
                 bias = keras.ops.convert_to_numpy(transpose.bias)
-                self.bias = self.add_weight(shape=(bias.size * self.stride**2,), initializer="zeros", name="bias")
+                shape = (bias.size * self.stride**2,)
+                self.bias = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="bias")
                 self.bias.assign(np.tile(bias, self.stride**2))
             self.activation = transpose.activation
 

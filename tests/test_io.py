@@ -1,6 +1,6 @@
 import pytest
 
-from keras_gan.io import atomic_path, atomic_write_text
+from keras_gan.io import atomic_dir, atomic_path, atomic_write_text
 
 
 @pytest.mark.parametrize("name", ["config.json", "generator.keras", "clf.weights.h5", "noext"])
@@ -24,3 +24,25 @@ def test_failure_keeps_the_old_file(tmp_path):
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["config.json"]
     assert oct(target.stat().st_mode & 0o777) != "0o600"  # not left private like mkstemp's files
+
+
+def test_atomic_dir_publishes_only_a_finished_folder(tmp_path):
+    target = tmp_path / "export" / "1"
+    with atomic_dir(target) as tmp:
+        (tmp / "model.pb").write_text("new")
+        assert not target.exists()  # nothing visible until the block ends
+    assert (target / "model.pb").read_text() == "new"
+
+    with pytest.raises(RuntimeError):
+        with atomic_dir(target, replace=True) as tmp:
+            (tmp / "model.pb").write_text("half")
+            raise RuntimeError("crash mid-export")
+    assert (target / "model.pb").read_text() == "new"
+
+    with pytest.raises(FileExistsError):
+        with atomic_dir(target) as tmp:
+            (tmp / "model.pb").write_text("other")
+    with atomic_dir(target, replace=True) as tmp:
+        (tmp / "model.pb").write_text("newer")
+    assert (target / "model.pb").read_text() == "newer"
+    assert [p.name for p in target.parent.iterdir()] == ["1"]  # no temporary or old folders left

@@ -6,7 +6,6 @@ import io
 import json
 import os
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 
@@ -29,22 +28,8 @@ def server(tmp_path):
     model_dir.mkdir(parents=True)
     (model_dir / "model.json").write_text('{"format": "graph-model"}')
     (tmp_path / "export" / "secret.txt").write_text("not for the web")
-    with _serving(model_dir) as url:
+    with serve_demo.serving(model_dir) as url:
         yield url, model_dir
-
-
-class _serving:
-    def __init__(self, model_dir):
-        self.server = serve_demo.make_server(model_dir, port=0)
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def get(url):
@@ -130,7 +115,7 @@ def run_page(run_dir, tmp_path, z, labels=None, query=""):
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps({"z": z.tolist(), "label": None if labels is None else labels.tolist()}))
     out = tmp_path / "page"
-    with _serving(model_dir) as url:
+    with serve_demo.serving(model_dir) as url:
         result = subprocess.run(
             ["node", str(WEB / "tests" / "e2e.mjs"), f"{url}/{query}", str(inputs), str(out)],
             capture_output=True,

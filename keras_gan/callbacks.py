@@ -26,10 +26,12 @@ def grid_labels(n, num_classes=10):
 def render_grid(gan, noise, rows):
     """The GAN's images for the fixed `noise` as one uint8 grid picture.
 
-    A conditional GAN's grid has one column per digit, 0 to 9.
+    A conditional GAN's grid has one column per digit, 0 to 9. The images
+    come from G's averaged weights (`GAN.averaged_generator`).
     """
     labels = grid_labels(len(noise), gan.num_classes) if gan.conditional else None
-    samples = gan.generate(noise, labels, training=False)
+    with gan.averaged_generator():
+        samples = gan.generate(noise, labels, training=False)
     cols = gan.num_classes if gan.conditional else rows
     return images.make_grid(images.to_uint8(samples), rows, cols)
 
@@ -176,8 +178,8 @@ def all_finite(model):
 class Evaluate(keras.callbacks.Callback):
     """Every `every` epochs: FCD and class coverage of `n` samples, logged with the metrics.
 
-    The samples come from fixed noise (and fixed labels), so the numbers are
-    comparable across epochs. The generator with the lowest FCD so far is
+    The samples come from fixed noise (and fixed labels) through G's averaged
+    weights, so the numbers are comparable across epochs. The generator with the lowest FCD so far is
     saved as `best_generator.keras`.
 
     Args:
@@ -209,20 +211,20 @@ class Evaluate(keras.callbacks.Callback):
             return
         from keras_gan.evaluate import evaluate
 
-        samples = self.model.generate(self.z, self.labels, training=False)
-        samples = keras.ops.convert_to_numpy(samples)
-        if not np.isfinite(samples).all():
-            return  # the watchdog reports this
-        result = evaluate(images.to_uint8(samples), self.evaluator, labels=self.labels)
+        with self.model.averaged_generator() as generator:
+            samples = keras.ops.convert_to_numpy(self.model.generate(self.z, self.labels, training=False))
+            if not np.isfinite(samples).all():
+                return  # the watchdog reports this
+            result = evaluate(images.to_uint8(samples), self.evaluator, labels=self.labels)
+            if result["fcd"] < self.best_fcd:
+                self.best_fcd = result["fcd"]
+                save_keras(generator, self.best_path)
         logs["fcd"] = result["fcd"]
         logs["classes_covered"] = result["classes"]["classes_covered"]
         logs["max_class_share"] = result["classes"]["max_share"]
         logs["confidence"] = result["mean_confidence"]
         if "label_accuracy" in result:
             logs["label_accuracy"] = result["label_accuracy"]["overall"]
-        if result["fcd"] < self.best_fcd:
-            self.best_fcd = result["fcd"]
-            save_keras(self.model.generator, self.best_path)
 
 
 class Watchdog(keras.callbacks.Callback):

@@ -19,6 +19,7 @@ HELP = {
     "latent_dim": "length of the noise vector z",
     "lr": "Adam learning rate of both networks",
     "beta1": "Adam beta_1 of both networks",
+    "ema": "moving-average momentum of G's weights; samples and the saved generator use the average (0: off)",
     "from_logits": "D outputs a logit and the BCE loss applies the sigmoid (--no-from-logits: D ends in a sigmoid)",
     "seed": "seeds weights, data order and noise; the same seed repeats a CPU run",
     "data": "local MNIST: a .npz with x_train/y_train or a folder of IDX files "

@@ -26,6 +26,10 @@ class TrainConfig:
         lr: Adam learning rate, shared by both optimizers.
         beta1: Adam beta_1. 0.5 rather than 0.9 because a GAN's target moves
             every step and a long momentum overshoots (Radford et al. 2015).
+        ema: Momentum of the exponential moving average of G's weights
+            (Yazici et al. 2019). Samples, grids, evaluations and the saved
+            generator use the average; training uses the raw weights. 0
+            turns it off.
         from_logits: If True, D outputs a logit and BCE applies the sigmoid
             itself (numerically safer); if False, D ends in a sigmoid.
         seed: Seeds weight init, the data order, the noise and the grid noise.
@@ -57,6 +61,7 @@ class TrainConfig:
     latent_dim: int = 100
     lr: float = 2e-4
     beta1: float = 0.5
+    ema: float = 0.999
     from_logits: bool = True
     seed: int = 0
     data: str = ""
@@ -107,6 +112,8 @@ class TrainConfig:
             raise UserError(f"--lr must be positive. Received: {self.lr!r}")
         if not 0 <= self.beta1 < 1:
             raise UserError(f"--beta1 must be in [0, 1). Received: {self.beta1!r}")
+        if not 0 <= self.ema < 1:
+            raise UserError(f"--ema must be in [0, 1) (0 turns it off). Received: {self.ema!r}")
         return self
 
     def to_json(self, path):

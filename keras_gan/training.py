@@ -50,12 +50,13 @@ def build_gan(config):
         num_classes=NUM_CLASSES if config.arch in CONDITIONAL else None,
     )
 
-    def optimizer():
-        adam = default_optimizer(config.lr, config.beta1)
+    def optimizer(ema=0.0):
+        adam = default_optimizer(config.lr, config.beta1, ema)
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
         return keras.optimizers.LossScaleOptimizer(adam) if policy == "mixed_float16" else adam
 
-    gan.compile(d_optimizer=optimizer(), g_optimizer=optimizer(), jit_compile=distribute.use_jit(config.jit))
+    # Only G's weights are averaged: D's average is never used.
+    gan.compile(d_optimizer=optimizer(), g_optimizer=optimizer(config.ema), jit_compile=distribute.use_jit(config.jit))
     return gan
 
 
@@ -147,7 +148,8 @@ def train(config, resume=False, verbose=1, extra_callbacks=()):
             )
         if not callbacks.all_finite(gan):
             raise TrainingFailure("NaN or Inf in the weights: generator.keras was not written")
-        save_keras(gan.generator, write_dir / GENERATOR_NAME)
+        with gan.averaged_generator() as generator:
+            save_keras(generator, write_dir / GENERATOR_NAME)
     finally:
         if not chief:
             shutil.rmtree(write_dir, ignore_errors=True)

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_gan.engine import GAN  # noqa: E402
+from keras_gan.engine import GAN, default_optimizer  # noqa: E402
 from keras_gan.networks import CONDITIONAL, build_networks  # noqa: E402
 
 
@@ -31,7 +31,8 @@ def main(arch):
     keras.utils.set_random_seed(0)
     generator, discriminator = build_networks(arch)
     gan = GAN(generator, discriminator, seed=0, num_classes=10 if arch in CONDITIONAL else None)
-    gan.compile()
+    momentum = 0.9
+    gan.compile(g_optimizer=default_optimizer(ema=momentum))
     # Trivially separable: every real image is white, G starts near grey.
     real = np.ones((32, 28, 28, 1), "float32")
     labels = np.arange(32, dtype="int32") % 10
@@ -50,6 +51,18 @@ def main(arch):
         d_losses.append(float(logs["d_loss"]))
     report["d_losses"] = d_losses
     report["last"] = {k: float(v) for k, v in logs.items()}
+    # G's moving average is updated inside the stateless step: check one update by hand.
+    with gan.averaged_generator():
+        previous = snapshot(generator.trainable_variables)
+    gan.train_on_batch(real, labels)
+    raw = snapshot(generator.trainable_variables)
+    with gan.averaged_generator():
+        averaged = snapshot(generator.trainable_variables)
+    report["ema_error"] = max(
+        float(np.max(np.abs(a - (momentum * p + (1 - momentum) * w)))) for a, p, w in zip(averaged, previous, raw)
+    )
+    report["ema_moved"] = any(not np.allclose(a, w) for a, w in zip(averaged, raw))
+    report["raw_restored"] = all(np.array_equal(w, v) for w, v in zip(raw, snapshot(generator.trainable_variables)))
     print(json.dumps(report))
 
 

@@ -64,7 +64,7 @@ def test_help_explains_every_flag(capsys):
         cli.main(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    flags = "--arch --epochs --batch-size --latent-dim --lr --beta1 --from-logits --no-from-logits --seed --data"
+    flags = "--arch --epochs --batch-size --latent-dim --lr --beta1 --ema --from-logits --no-from-logits --seed --data"
     for flag in flags.split() + ["--out", "--resume", "--tensorboard", "--grid-size", "--eval-every", "--eval-n"]:
         assert flag in out
 

@@ -27,6 +27,8 @@ def test_unknown_keys_are_refused(tmp_path):
         (dict(latent_dim=0), "--latent-dim"),
         (dict(lr=0.0), "--lr must be positive"),
         (dict(beta1=1.0), r"--beta1 must be in \[0, 1\)"),
+        (dict(ema=1.0), r"--ema must be in \[0, 1\) \(0 turns it off\). Received: 1.0"),
+        (dict(ema=-0.5), r"--ema must be in \[0, 1\)"),
     ],
 )
 def test_validate_names_the_bad_flag(change, message):

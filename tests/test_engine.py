@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gan.engine import GAN
+from keras_gan.engine import GAN, default_optimizer
 from keras_gan.networks import CONDITIONAL, NETWORKS, build_networks
 from tests.conftest import synthetic_digits
 
@@ -153,3 +153,34 @@ def test_conditional_gan_needs_labels():
     images, _ = real_batch()
     with pytest.raises(ValueError, match="trains on \\(images, labels\\) batches"):
         gan.train_on_batch(images)
+
+
+def test_averaged_generator_is_the_hand_computed_moving_average():
+    momentum = 0.9
+    gan = make_gan("gan", g_optimizer=default_optimizer(ema=momentum))
+    weights = gan.generator.trainable_variables
+    gan.train_on_batch(*real_batch(), return_dict=True)
+    first = snapshot(weights)
+    gan.train_on_batch(*real_batch(), return_dict=True)
+    second = snapshot(weights)
+    with gan.averaged_generator() as generator:
+        assert generator is gan.generator
+        # The average starts at the first step's weights, then moves by (1 - momentum).
+        for average, a, b in zip(snapshot(weights), first, second):
+            np.testing.assert_allclose(average, momentum * a + (1 - momentum) * b, rtol=1e-5, atol=1e-7)
+        assert not np.allclose(snapshot(weights)[0], second[0])
+    # Training goes on from the raw weights.
+    for raw, b in zip(snapshot(weights), second):
+        np.testing.assert_array_equal(raw, b)
+
+
+def test_averaged_generator_without_averaging_or_steps_is_the_generator():
+    plain = make_gan("gan")
+    plain.train_on_batch(*real_batch(), return_dict=True)
+    before = snapshot(plain.generator.trainable_variables)
+    with plain.averaged_generator():
+        assert not any(changed(before, plain.generator.trainable_variables))
+    untrained = make_gan("gan", g_optimizer=default_optimizer(ema=0.99))
+    before = snapshot(untrained.generator.trainable_variables)
+    with untrained.averaged_generator():  # no average yet: its variables are still zero
+        assert not any(changed(before, untrained.generator.trainable_variables))

@@ -54,6 +54,25 @@ def test_train_writes_a_complete_run_folder(tiny_config):
     assert generator.output_shape == (None, 28, 28, 1)
 
 
+def test_saved_generator_and_grid_use_the_averaged_weights(tiny_config):
+    from keras_gan.callbacks import render_grid
+    from keras_gan.checkpoint import load_checkpoint
+
+    run_dir = training.train(tiny_config, verbose=0)
+    gan = training.build_gan(training.TrainConfig.from_json(run_dir / "config.json"))
+    _, noise = load_checkpoint(gan, run_dir / "checkpoint.npz")
+    saved = [keras.ops.convert_to_numpy(v) for v in keras.saving.load_model(run_dir / "generator.keras").weights]
+    raw = [keras.ops.convert_to_numpy(v) for v in gan.generator.weights]
+    with gan.averaged_generator() as generator:
+        averaged = [keras.ops.convert_to_numpy(v) for v in generator.weights]
+    assert any(not np.allclose(a, r) for a, r in zip(averaged, raw))
+    for a, s in zip(averaged, saved):
+        np.testing.assert_array_equal(a, s)
+    with Image.open(run_dir / "epoch_002.png") as png:
+        last_grid = np.asarray(png.convert("L"))
+    np.testing.assert_array_equal(last_grid, render_grid(gan, noise, 4))
+
+
 def test_tensorboard_logs_scalars_and_the_grid(tiny_config):
     import tensorflow as tf
 

@@ -120,10 +120,15 @@ def _mlp_generator_body(x):
 
 
 def _mlp_discriminator_body(images):
+    # Dropout(0.3) after each hidden layer keeps the MLP discriminator from
+    # memorising the easy digits: on `gan` (with the averaged G) it cut FCD
+    # from 50.7 to 37.0 and the largest class from 17.2% to 15.1% (README
+    # "Results"); 0.5 was worse on both.
     x = layers.Flatten()(images)
     for units in (512, 256):
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
+        x = layers.Dropout(0.3)(x)
     return x
 
 
@@ -132,7 +137,8 @@ def build_gan(latent_dim=100, from_logits=True):
     """The seed's fully connected GAN.
 
     G: z -> 128 -> 256 -> 512 -> 784 (tanh) -> 28x28x1.
-    D: 784 -> 512 -> 256 -> 1. LeakyReLU(0.2) between hidden layers.
+    D: 784 -> 512 -> 256 -> 1. LeakyReLU(0.2) between hidden layers, and
+    dropout 0.3 after them in D.
     """
     return _build_pair(_mlp_generator_body, _mlp_discriminator_body, latent_dim, from_logits)
 

@@ -88,3 +88,12 @@ def test_every_arch_has_default_epochs():
 def test_unknown_arch_names_the_choices():
     with pytest.raises(ValueError, match=r"Received: arch='resnet'"):
         build_networks("resnet")
+
+
+def test_only_the_unconditional_mlp_discriminator_has_dropout():
+    def dropout_rates(arch):
+        _, discriminator = build_networks(arch)
+        return [layer.rate for layer in discriminator.layers if isinstance(layer, keras.layers.Dropout)]
+
+    assert dropout_rates("gan") == [0.3, 0.3]
+    assert dropout_rates("cgan") == [] and dropout_rates("dcgan") == []

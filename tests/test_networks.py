@@ -95,5 +95,5 @@ def test_only_the_unconditional_mlp_discriminator_has_dropout():
         _, discriminator = build_networks(arch)
         return [layer.rate for layer in discriminator.layers if isinstance(layer, keras.layers.Dropout)]
 
-    assert dropout_rates("gan") == [0.3, 0.3]
+    assert dropout_rates("gan") == [0.4, 0.4]
     assert dropout_rates("cgan") == [] and dropout_rates("dcgan") == []

@@ -147,7 +147,7 @@ def build_gan(latent_dim=100, from_logits=True):
     return _build_pair(_mlp_generator_body, body, latent_dim, from_logits)
 
 
-@register("cgan", epochs=30, conditional=True)  # ~6 minutes
+@register("cgan", epochs=40, conditional=True)  # ~7 minutes; at 30 its eights were 97.0%, at 40 98.6%
 def build_cgan(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
     """`gan` conditioned on the digit: G sees [z, embed(label)], D (without dropout) a projection head."""
     return _build_pair(_mlp_generator_body, _mlp_discriminator_body, latent_dim, from_logits, num_classes)

@@ -179,8 +179,8 @@ class Evaluate(keras.callbacks.Callback):
     """Every `every` epochs: FCD and class coverage of `n` samples, logged with the metrics.
 
     The samples come from fixed noise (and fixed labels) through G's averaged
-    weights, so the numbers are comparable across epochs. The generator with the lowest FCD so far is
-    saved as `best_generator.keras`.
+    weights, so the numbers are comparable across epochs. The (averaged)
+    generator with the lowest FCD so far is saved as `best_generator.keras`.
 
     Args:
         evaluator: A `keras_gan.evaluate.Evaluator`.

@@ -131,7 +131,7 @@ def _mlp_discriminator_body(images, dropout=0.0):
     return x
 
 
-@register("gan", epochs=30)  # ~9 minutes on 2 CPU cores
+@register("gan", epochs=30)  # ~5 minutes on 2 CPU cores
 def build_gan(latent_dim=100, from_logits=True):
     """The seed's fully connected GAN.
 

@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -153,13 +154,12 @@ def forward_flops(model, *specs):
 
 def step_flops(arch):
     """FLOPs of one training step per image (see the module docstring)."""
+    g_specs, d_specs = [tf.TensorSpec([1, 100])], [tf.TensorSpec([1, 28, 28, 1])]
     if arch == "tutorial":
-        generator, discriminator = tutorial_models()
-        g_specs, d_specs, g_passes = [tf.TensorSpec([1, 100])], [tf.TensorSpec([1, 28, 28, 1])], 3
+        (generator, discriminator), g_passes = tutorial_models(), 3
     else:
-        generator, discriminator = build_networks(arch)
-        g_specs, d_specs, g_passes = [tf.TensorSpec([1, 100])], [tf.TensorSpec([1, 28, 28, 1])], 4
-        if arch in CONDITIONAL:
+        (generator, discriminator), g_passes = build_networks(arch), 4
+        if arch in CONDITIONAL:  # plus one label per image
             g_specs.append(tf.TensorSpec([1], tf.int32))
             d_specs.append(tf.TensorSpec([1], tf.int32))
     return g_passes * forward_flops(generator, *g_specs) + 6 * forward_flops(discriminator, *d_specs)
@@ -186,11 +186,11 @@ def run_one(arch, batch_size, steps, warmup, jit, mixed_precision):
 def cpu_peak_gflops():
     """A rough fp32 peak: cores x clock x 64 FLOP/cycle (2 AVX-512 FMA units), or None if unknown."""
     try:
-        mhz = max(float(line.split(":")[1]) for line in open("/proc/cpuinfo") if line.startswith("cpu MHz"))
-        flags = open("/proc/cpuinfo").read()
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        mhz = max(float(line.split(":")[1]) for line in cpuinfo.splitlines() if line.startswith("cpu MHz"))
     except (OSError, ValueError):
         return None
-    per_cycle = 64 if "avx512f" in flags else 32 if "fma" in flags else 8
+    per_cycle = 64 if "avx512f" in cpuinfo else 32 if "fma" in cpuinfo else 8
     return os.cpu_count() * mhz / 1000 * per_cycle
 
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from keras_gan import training
-from keras_gan.callbacks import read_csv
-from keras_gan.checkpoint import _variable_groups
+from keras_gan.callbacks import read_csv, render_grid
+from keras_gan.checkpoint import _variable_groups, load_checkpoint
 from keras_gan.errors import UserError
 from tests.conftest import synthetic_digits
 
@@ -24,8 +24,6 @@ def final_state(run_dir):
     """Every variable of the run's last checkpoint, loaded into a fresh GAN."""
     config = training.TrainConfig.from_json(run_dir / "config.json")
     gan = training.build_gan(config)
-    from keras_gan.checkpoint import load_checkpoint
-
     load_checkpoint(gan, run_dir / "checkpoint.npz")
     return [keras.ops.convert_to_numpy(v) for vs in _variable_groups(gan).values() for v in vs]
 
@@ -55,9 +53,6 @@ def test_train_writes_a_complete_run_folder(tiny_config):
 
 
 def test_saved_generator_and_grid_use_the_averaged_weights(tiny_config):
-    from keras_gan.callbacks import render_grid
-    from keras_gan.checkpoint import load_checkpoint
-
     run_dir = training.train(tiny_config, verbose=0)
     gan = training.build_gan(training.TrainConfig.from_json(run_dir / "config.json"))
     _, noise = load_checkpoint(gan, run_dir / "checkpoint.npz")
@@ -126,8 +121,6 @@ def test_resume_needs_a_checkpoint(tmp_path):
 def test_resume_after_sigkill_matches_an_uninterrupted_run(tiny_npz, tmp_path):
     """Kill -9 the CLI mid-run, resume it, and compare with a run that was never stopped."""
     # Enough data that an epoch takes a moment, so the kill lands mid-run.
-    from tests.conftest import synthetic_digits
-
     x, y = synthetic_digits(4096)
     data = tmp_path / "more.npz"
     np.savez(data, x_train=x, y_train=y)

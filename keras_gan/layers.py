@@ -1,0 +1,66 @@
+"""A batch norm that trains with TensorFlow's fused kernel."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class FusedBatchNormalization(keras.layers.BatchNormalization):
+    """`keras.layers.BatchNormalization` with a fused training pass on TensorFlow.
+
+    Keras 3 normalizes a training batch with separate mean, variance,
+    subtract, multiply and add ops, and their gradients, each a full pass
+    over the activations. TensorFlow's `FusedBatchNormV3` (a oneDNN kernel
+    on CPUs) does the forward pass in one op and the backward pass in one
+    more. The result is the same layer: same variables, same outputs and
+    gradients (to float32 round-off), same moving statistics and config.
+
+    The fused pass is used while training on TensorFlow with a channels-last
+    input and one replica in sync. Otherwise (inference, the JAX backend, or
+    a synchronized batch norm across several replicas, whose statistics
+    must cover the global batch) this is Keras' own layer.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        if not (training and self.trainable and self._can_fuse(inputs, mask)):
+            return super().call(inputs, training=training, mask=mask)
+        import tensorflow as tf
+
+        x = ops.cast(inputs, "float32")
+        channels = x.shape[-1]
+        # The kernel takes NHWC: a [batch, channels] input becomes [batch, 1, 1, channels].
+        x4 = tf.reshape(x, [-1, 1, 1, channels]) if len(x.shape) == 2 else x
+        gamma = ops.cast(self.gamma, "float32") if self.scale else tf.ones([channels])
+        beta = ops.cast(self.beta, "float32") if self.center else tf.zeros([channels])
+        result = tf.raw_ops.FusedBatchNormV3(
+            x=x4,
+            scale=gamma,
+            offset=beta,
+            mean=tf.zeros([0]),
+            variance=tf.zeros([0]),
+            epsilon=self.epsilon,
+            data_format="NHWC",
+            is_training=True,
+        )
+        outputs, mean, variance = result.y, result.batch_mean, result.batch_variance
+        # The kernel's variance is unbiased (divided by n - 1); Keras keeps
+        # the biased one (divided by n) in its moving statistics.
+        n = ops.cast(ops.size(x) // channels, "float32")
+        variance = variance * (n - 1.0) / n
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        if len(x.shape) == 2:
+            outputs = tf.reshape(outputs, tf.shape(x))
+        return ops.cast(outputs, self.compute_dtype)
+
+    def _can_fuse(self, inputs, mask):
+        if keras.backend.backend() != "tensorflow" or mask is not None or self.renorm:
+            return False
+        if len(inputs.shape) not in (2, 4) or self.axis not in (-1, len(inputs.shape) - 1):
+            return False
+        if self.epsilon < 1.001e-5:  # the kernel's lower bound
+            return False
+        import tensorflow as tf
+
+        replica = tf.distribute.get_replica_context()
+        return not (self.synchronized and replica is not None and replica.num_replicas_in_sync > 1)

@@ -17,7 +17,8 @@ HELP = {
     "epochs": "passes over the 60,000 training digits",
     "batch_size": "images per training step (global batch under a distribution strategy)",
     "latent_dim": "length of the noise vector z",
-    "lr": "Adam learning rate of both networks",
+    "lr": "Adam learning rate of G (and of D unless --d-lr is given)",
+    "d_lr": "Adam learning rate of D",
     "beta1": "Adam beta_1 of both networks",
     "ema": "moving-average momentum of G's weights; samples and the saved generator use the average (0: off)",
     "from_logits": "D outputs a logit and the BCE loss applies the sigmoid (--no-from-logits: D ends in a sigmoid)",
@@ -41,7 +42,7 @@ HELP = {
 
 
 # How argparse parses each field type of TrainConfig.
-_ARG_TYPES = {int: int, int | None: int, float: float, str: str}
+_ARG_TYPES = {int: int, int | None: int, float: float, float | None: float, str: str}
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -74,7 +75,7 @@ def build_parser(prog="train.py"):
         "metrics.csv, an image grid per epoch, progress.gif, checkpoint.npz and generator.keras.",
     )
     from keras_gan.distribute import STRATEGIES
-    from keras_gan.networks import DEFAULT_EPOCHS, NETWORKS
+    from keras_gan.networks import DEFAULT_D_LR, DEFAULT_EPOCHS, NETWORKS
 
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
@@ -82,6 +83,9 @@ def build_parser(prog="train.py"):
         if field.name == "epochs":
             defaults = ", ".join(f"{n} for {arch}" for arch, n in DEFAULT_EPOCHS.items())
             help_text += f" (default: {defaults})"
+        if field.name == "d_lr":
+            defaults = "".join(f"{lr:g} for {arch}, " for arch, lr in DEFAULT_D_LR.items())
+            help_text += f" (default: {defaults}--lr for the others)"
         if field.type in (bool, bool | None):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         elif field.name == "arch":

@@ -23,7 +23,10 @@ class TrainConfig:
         batch_size: Global batch size (split across replicas under a
             distribution strategy).
         latent_dim: Length of the noise vector z fed to the generator.
-        lr: Adam learning rate, shared by both optimizers.
+        lr: Adam learning rate of G, and of D unless `d_lr` is set.
+        d_lr: Adam learning rate of D. `None` means the architecture's
+            default (`keras_gan.networks.DEFAULT_D_LR`), or `lr` if it has
+            none.
         beta1: Adam beta_1. 0.5 rather than 0.9 because a GAN's target moves
             every step and a long momentum overshoots (Radford et al. 2015).
         ema: Momentum of the exponential moving average of G's weights
@@ -60,6 +63,7 @@ class TrainConfig:
     batch_size: int = 64
     latent_dim: int = 100
     lr: float = 2e-4
+    d_lr: float | None = None
     beta1: float = 0.5
     ema: float = 0.999
     from_logits: bool = True
@@ -77,7 +81,7 @@ class TrainConfig:
     jit: bool | None = None
 
     def validate(self):
-        """Checks every field and fills in `epochs` if it is `None`.
+        """Checks every field and fills in `epochs` and `d_lr` if they are `None`.
 
         Returns:
             `self`, for chaining.
@@ -87,7 +91,7 @@ class TrainConfig:
         """
         # Imported here because the registry imports Keras, which is slow to
         # load and not needed to read or write a config file.
-        from keras_gan.networks import DEFAULT_EPOCHS, NETWORKS
+        from keras_gan.networks import DEFAULT_D_LR, DEFAULT_EPOCHS, NETWORKS
 
         if self.arch not in NETWORKS:
             raise UserError(f"--arch must be one of {sorted(NETWORKS)}. Received: arch={self.arch!r}")
@@ -110,6 +114,10 @@ class TrainConfig:
                 raise UserError(f"{flag} must be a positive integer. Received: {value!r}")
         if not self.lr > 0:
             raise UserError(f"--lr must be positive. Received: {self.lr!r}")
+        if self.d_lr is None:
+            self.d_lr = DEFAULT_D_LR.get(self.arch, self.lr)
+        if not self.d_lr > 0:
+            raise UserError(f"--d-lr must be positive. Received: {self.d_lr!r}")
         if not 0 <= self.beta1 < 1:
             raise UserError(f"--beta1 must be in [0, 1). Received: {self.beta1!r}")
         if not 0 <= self.ema < 1:
@@ -134,4 +142,6 @@ class TrainConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise UserError(f"{path} has unknown keys {unknown}; expected a subset of {sorted(known)}")
+        if "d_lr" not in values and "lr" in values:
+            values["d_lr"] = values["lr"]  # a run from before --d-lr: both networks shared --lr
         return cls(**values)

@@ -27,15 +27,19 @@ NETWORKS = {}
 # Epochs that train each architecture to clean digits (README "Results");
 # the default of --epochs.
 DEFAULT_EPOCHS = {}
+# D's learning rate where it differs from G's (the default of --d-lr).
+DEFAULT_D_LR = {}
 CONDITIONAL = set()
 
 
-def register(name, epochs, conditional=False):
-    """Adds a builder to `NETWORKS` under `name`, with its default epoch count."""
+def register(name, epochs, conditional=False, d_lr=None):
+    """Adds a builder to `NETWORKS` under `name`, with its default epoch count and, if set, D's learning rate."""
 
     def decorator(builder):
         NETWORKS[name] = builder
         DEFAULT_EPOCHS[name] = epochs
+        if d_lr is not None:
+            DEFAULT_D_LR[name] = d_lr
         if conditional:
             CONDITIONAL.add(name)
         return builder
@@ -205,7 +209,9 @@ def _down_block(x, channels, batch_norm=True):
     return layers.LeakyReLU(negative_slope=0.2)(x)
 
 
-@register("dcgan", epochs=16)  # ~18 minutes on 2 CPU cores; FCD still improved at 16
+# D at twice G's learning rate (Heusel et al. 2017): FCD 10.6 instead of
+# 12.2 after 16 epochs, precision 0.674 instead of 0.658 (README "Results").
+@register("dcgan", epochs=16, d_lr=4e-4)  # ~17 minutes on 2 CPU cores; FCD still improved at 16
 def build_dcgan(latent_dim=100, from_logits=True):
     """A DCGAN (Radford et al. 2015) sized for MNIST on a CPU.
 

@@ -33,6 +33,7 @@ def build_gan(config):
     (their output layers stay float32), and under float16 both optimizers
     scale the loss.
     """
+    config = dataclasses.replace(config).validate()  # fills in the architecture's defaults
     keras.utils.set_random_seed(config.seed)
     policy = distribute.precision_policy(config.mixed_precision)
     previous = keras.mixed_precision.global_policy()
@@ -50,13 +51,17 @@ def build_gan(config):
         num_classes=NUM_CLASSES if config.arch in CONDITIONAL else None,
     )
 
-    def optimizer(ema=0.0):
-        adam = default_optimizer(config.lr, config.beta1, ema)
+    def optimizer(lr, ema=0.0):
+        adam = default_optimizer(lr, config.beta1, ema)
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
         return keras.optimizers.LossScaleOptimizer(adam) if policy == "mixed_float16" else adam
 
     # Only G's weights are averaged: D's average is never used.
-    gan.compile(d_optimizer=optimizer(), g_optimizer=optimizer(config.ema), jit_compile=distribute.use_jit(config.jit))
+    gan.compile(
+        d_optimizer=optimizer(config.d_lr),
+        g_optimizer=optimizer(config.lr, config.ema),
+        jit_compile=distribute.use_jit(config.jit),
+    )
     return gan
 
 

@@ -64,9 +64,11 @@ def test_help_explains_every_flag(capsys):
         cli.main(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    flags = "--arch --epochs --batch-size --latent-dim --lr --beta1 --ema --from-logits --no-from-logits --seed --data"
+    flags = "--arch --epochs --batch-size --latent-dim --lr --d-lr --beta1 --ema --from-logits --no-from-logits"
+    flags += " --seed --data"
     for flag in flags.split() + ["--out", "--resume", "--tensorboard", "--grid-size", "--eval-every", "--eval-n"]:
         assert flag in out
+    assert "0.0004 for dcgan, --lr for the others" in " ".join(out.split())
 
 
 def test_resume_extends_epochs(tiny_npz, tmp_path, capsys):

@@ -26,6 +26,7 @@ def test_unknown_keys_are_refused(tmp_path):
         (dict(batch_size=-1), "--batch-size must be a positive integer. Received: -1"),
         (dict(latent_dim=0), "--latent-dim"),
         (dict(lr=0.0), "--lr must be positive"),
+        (dict(d_lr=-1e-4), "--d-lr must be positive. Received: -0.0001"),
         (dict(beta1=1.0), r"--beta1 must be in \[0, 1\)"),
         (dict(ema=1.0), r"--ema must be in \[0, 1\) \(0 turns it off\). Received: 1.0"),
         (dict(ema=-0.5), r"--ema must be in \[0, 1\)"),
@@ -46,3 +47,18 @@ def test_epochs_default_to_the_architectures_own():
     assert TrainConfig(arch="gan").validate().epochs == DEFAULT_EPOCHS["gan"] == 30
     assert TrainConfig(arch="dcgan").validate().epochs == DEFAULT_EPOCHS["dcgan"]
     assert TrainConfig(arch="gan", epochs=2).validate().epochs == 2
+
+
+def test_d_lr_defaults_to_the_architectures_own_or_lr():
+    from keras_gan.networks import DEFAULT_D_LR
+
+    assert TrainConfig(arch="dcgan").validate().d_lr == DEFAULT_D_LR["dcgan"] == 4e-4
+    assert "gan" not in DEFAULT_D_LR
+    assert TrainConfig(arch="gan", lr=3e-4).validate().d_lr == 3e-4  # no default of its own: D follows --lr
+    assert TrainConfig(arch="dcgan", d_lr=1e-4).validate().d_lr == 1e-4
+
+
+def test_a_config_from_before_d_lr_keeps_one_learning_rate(tmp_path):
+    # Resuming such a run must not change D's learning rate under it.
+    (tmp_path / "config.json").write_text('{"arch": "dcgan", "lr": 0.0001}')
+    assert TrainConfig.from_json(tmp_path / "config.json").validate().d_lr == 1e-4

@@ -215,3 +215,12 @@ def test_mixed_precision_run_exports_a_float32_generator(tiny_config):
     served = tf.saved_model.load(str(export(run_dir, "saved_model"))).signatures["serving_default"]
     images = served(z=tf.constant(z))["images"].numpy()
     np.testing.assert_allclose(images, (copy.predict(z, verbose=0) + 1) / 2, atol=1e-5)
+
+
+def test_each_network_gets_its_learning_rate(tiny_config):
+    gan = training.build_gan(dataclasses.replace(tiny_config, lr=1e-4, d_lr=3e-4))
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    dcgan = training.build_gan(dataclasses.replace(tiny_config, arch="dcgan"))  # its own default D rate
+    assert float(dcgan.d_optimizer.learning_rate) == pytest.approx(4e-4)
+    assert float(dcgan.g_optimizer.learning_rate) == pytest.approx(2e-4)

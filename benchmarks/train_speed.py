@@ -65,7 +65,7 @@ class StepTimer(keras.callbacks.Callback):
 def time_ours(arch, batch_size, steps, warmup, jit=None, mixed_precision=False):
     # The GAN that train.py builds; jit=None is the per-device default (XLA on for JAX and GPUs).
     config = TrainConfig(arch=arch, batch_size=batch_size, jit=jit, mixed_precision=mixed_precision)
-    gan = build_gan(config.validate())
+    gan = build_gan(config)  # validates, filling in the architecture's defaults
     n = batch_size * (steps + warmup)
     x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
     y = np.random.default_rng(0).integers(0, 10, n).astype("int32")

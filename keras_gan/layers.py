@@ -1,6 +1,7 @@
 """A batch norm that trains with TensorFlow's fused kernel."""
 
 import keras
+import tensorflow as tf  # the fused kernel has no Keras API
 from keras import ops
 
 
@@ -24,8 +25,6 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     def call(self, inputs, training=None, mask=None):
         if not (training and self.trainable and self._can_fuse(inputs, mask)):
             return super().call(inputs, training=training, mask=mask)
-        import tensorflow as tf
-
         x = ops.cast(inputs, "float32")
         channels = x.shape[-1]
         # The kernel takes NHWC: a [batch, channels] input becomes [batch, 1, 1, channels].
@@ -60,7 +59,5 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             return False
         if self.epsilon < 1.001e-5:  # the kernel's lower bound
             return False
-        import tensorflow as tf
-
         replica = tf.distribute.get_replica_context()
         return not (self.synchronized and replica is not None and replica.num_replicas_in_sync > 1)

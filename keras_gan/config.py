@@ -91,7 +91,7 @@ class TrainConfig:
         """
         # Imported here because the registry imports Keras, which is slow to
         # load and not needed to read or write a config file.
-        from keras_gan.networks import DEFAULT_D_LR, DEFAULT_EPOCHS, NETWORKS
+        from keras_gan.networks import DEFAULT_D_LR, DEFAULT_EPOCHS, LATENT_CODES, NETWORKS
 
         if self.arch not in NETWORKS:
             raise UserError(f"--arch must be one of {sorted(NETWORKS)}. Received: arch={self.arch!r}")
@@ -112,6 +112,12 @@ class TrainConfig:
             if not isinstance(value, int) or value < 1:
                 flag = "--" + name.replace("_", "-")
                 raise UserError(f"{flag} must be a positive integer. Received: {value!r}")
+        codes = LATENT_CODES.get(self.arch, 0)
+        if codes and self.latent_dim <= codes:
+            raise UserError(
+                f"--latent-dim must exceed {codes} for --arch {self.arch}: its first {codes} entries pick the "
+                f"latent code. Received: {self.latent_dim}"
+            )
         if not self.lr > 0:
             raise UserError(f"--lr must be positive. Received: {self.lr!r}")
         if self.d_lr is None:

@@ -4,6 +4,7 @@ import contextlib
 
 import keras
 
+from keras_gan import losses
 from keras_gan.steps import STEPS
 
 
@@ -27,6 +28,12 @@ def _uses_ema(optimizer):
     return bool(getattr(inner, "use_ema", False))
 
 
+def _code_values(discriminator):
+    # InfoGAN's D returns [outputs, code_logits [batch, codes]]; others one output.
+    outputs = getattr(discriminator, "outputs", None) or []
+    return int(outputs[1].shape[-1]) if len(outputs) == 2 else 0
+
+
 @keras.saving.register_keras_serializable(package="keras_gan")
 class GAN(STEPS, keras.Model):
     """A generator and a discriminator trained against each other by `fit()`.
@@ -40,6 +47,11 @@ class GAN(STEPS, keras.Model):
     takes `[z, labels]`, its discriminator `[images, labels]`, real batches
     come with their labels and fakes get labels drawn uniformly. The only
     difference lives in the two small hooks `generate` and `discriminate`.
+
+    With latent codes (InfoGAN: a discriminator with a second output, the
+    code logits) G reads a categorical code off z and D also predicts that
+    code; both networks add the code's cross-entropy on generated images
+    (`code_loss`) to their GAN loss.
 
     Args:
         generator: Maps z [batch, latent_dim] (and labels [batch]) to images
@@ -72,6 +84,7 @@ class GAN(STEPS, keras.Model):
         self.from_logits = from_logits
         self.seed = seed
         self.num_classes = num_classes
+        self.codes = _code_values(discriminator)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -79,6 +92,9 @@ class GAN(STEPS, keras.Model):
         # D has won or lost outright, a collapse you can see in the bar.
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        # How well D recovers G's code: ln(codes) while G ignores it, near 0
+        # once every code draws something D can tell apart.
+        self.code_loss_tracker = keras.metrics.Mean(name="code_loss")
         # Both sub-networks are built; this lets fit() run under a
         # tf.distribute strategy without a symbolic build of the whole model.
         self.built = True
@@ -97,7 +113,8 @@ class GAN(STEPS, keras.Model):
 
     @property
     def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        return trackers + [self.code_loss_tracker] if self.codes else trackers
 
     @property
     def conditional(self):
@@ -153,8 +170,20 @@ class GAN(STEPS, keras.Model):
         return self.generator([z, labels] if self.conditional else z, training=training)
 
     def discriminate(self, images, labels=None, training=False):
-        """D(images), or D(images, labels) for a conditional GAN."""
-        return self.discriminator([images, labels] if self.conditional else images, training=training)
+        """D(images), or D(images, labels) for a conditional GAN.
+
+        Returns:
+            (D's outputs [batch, 1], its code logits [batch, codes] or `None`
+            without latent codes).
+        """
+        outputs = self.discriminator([images, labels] if self.conditional else images, training=training)
+        return tuple(outputs) if self.codes else (outputs, None)
+
+    def code_loss(self, code_logits, z, global_batch_size):
+        """The InfoGAN term both networks add on generated images; 0 without latent codes."""
+        if not self.codes:
+            return 0.0
+        return losses.code_loss(code_logits, z, self.codes, global_batch_size)
 
     def get_config(self):
         config = super().get_config()

@@ -1,4 +1,4 @@
-"""A batch norm that trains with TensorFlow's fused kernel."""
+"""Custom layers: a batch norm that trains with TensorFlow's fused kernel, and InfoGAN's latent code."""
 
 import keras
 import tensorflow as tf  # the fused kernel has no Keras API
@@ -61,3 +61,48 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             return False
         replica = tf.distribute.get_replica_context()
         return not (self.synchronized and replica is not None and replica.num_replicas_in_sync > 1)
+
+
+def latent_code(z, codes):
+    """The categorical code carried by z: argmax of its first `codes` entries.
+
+    The argmax of `codes` independent standard normals is uniform over
+    `codes` values, so z ~ N(0, 1) alone picks a code, with no second input.
+    """
+    return ops.argmax(z[:, :codes], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class LatentCode(keras.layers.Layer):
+    """z -> [one_hot(latent_code(z)), z[:, codes:]], an InfoGAN generator's input.
+
+    A generator fed a discrete code can jump between digits instead of
+    morphing one into the next through the space between them, where
+    malformed digits live (Chen et al. 2016). The code is read off z itself,
+    so the generator still takes z alone: sampling, exports and the browser
+    demo are unchanged.
+
+    Args:
+        codes: Number of code values (one-hot width); z's first `codes`
+            entries choose it and are not used otherwise.
+        **kwargs: Forwarded to `keras.layers.Layer`.
+    """
+
+    def __init__(self, codes, **kwargs):
+        super().__init__(**kwargs)
+        self.codes = codes
+
+    def call(self, z):
+        # one_hot(argmax) written as "equals the row's max": Keras' argmax on
+        # TensorFlow emits a Bitcast (its -0.0 check) that the TF.js converter
+        # cannot map. The same one-hot unless two entries tie exactly, which
+        # normal draws do with probability zero.
+        head = z[:, : self.codes]
+        one_hot = ops.cast(ops.equal(head, ops.max(head, axis=-1, keepdims=True)), self.compute_dtype)
+        return ops.concatenate([one_hot, ops.cast(z[:, self.codes :], self.compute_dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "codes": self.codes}

@@ -13,6 +13,8 @@ replicas take exactly the step that one device would take.
 
 from keras import losses, ops
 
+from keras_gan.layers import latent_code
+
 
 def per_example_bce(labels, outputs, from_logits):
     """BCE of each example, shape [batch].
@@ -37,6 +39,24 @@ def discriminator_loss(real_outputs, fake_outputs, from_logits, global_batch_siz
 def generator_loss(fake_outputs, from_logits, global_batch_size):
     """BCE(D(G(z)), 1): G is scored against the "valid" label."""
     loss = per_example_bce(ops.ones_like(fake_outputs), fake_outputs, from_logits)
+    return ops.sum(loss) / global_batch_size
+
+
+def code_loss(code_logits, z, codes, global_batch_size):
+    """Cross-entropy of D's code head against the code G was given (InfoGAN).
+
+    Minimising it over both networks maximises a lower bound on the mutual
+    information between the code and the image (Chen et al. 2016): G must
+    draw each code so that D can tell which one it was.
+
+    Args:
+        code_logits: D's code head on generated images, [batch, codes].
+        z: The noise those images came from; it carries the code
+            (`keras_gan.layers.latent_code`).
+        codes: Number of code values.
+        global_batch_size: Divides the summed per-example losses.
+    """
+    loss = losses.sparse_categorical_crossentropy(latent_code(z, codes), code_logits, from_logits=True)
     return ops.sum(loss) / global_batch_size
 
 

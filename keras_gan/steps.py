@@ -11,7 +11,9 @@
 
 Both do the same thing: one D update on a real and a generated batch, then
 one G update on fresh noise scored against the "valid" label, with the same
-loss functions (`keras_gan.losses`), networks, data and callbacks.
+loss functions (`keras_gan.losses`), networks, data and callbacks. With a
+latent code (InfoGAN) both updates also minimise the code's cross-entropy
+on the generated batch (`GAN.code_loss`).
 """
 
 import keras
@@ -59,7 +61,7 @@ class TensorFlowSteps:
         batch_size = tf.shape(real_images)[0]  # dynamic: the last batch may be smaller
         # Losses are divided by the global batch: see keras_gan.losses.
         global_batch = ops.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, "float32")
-        d_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, labels, global_batch)
+        d_loss, code_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, labels, global_batch)
         g_loss = self.train_generator(batch_size, global_batch)
 
         # Each replica's loss is its share of the global mean. Weighting the
@@ -70,6 +72,8 @@ class TensorFlowSteps:
         self.g_loss_tracker.update_state(g_loss * global_batch / local_batch, sample_weight=local_batch)
         self.d_real_tracker.update_state(losses.to_probability(real_outputs, self.from_logits))
         self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
+        if self.codes:
+            self.code_loss_tracker.update_state(code_loss * global_batch / local_batch, sample_weight=local_batch)
         results = {m.name: m.result() for m in self.metrics}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # fit() averages each value over the workers with reduce(axis=0),
@@ -81,33 +85,37 @@ class TensorFlowSteps:
         """One D step on a real batch and a generated batch; G's weights are not touched.
 
         Returns:
-            (d_loss, D's outputs on the real batch, D's outputs on the fakes).
+            (d_loss, the code loss on the fakes (0 without latent codes),
+            D's outputs on the real batch, D's outputs on the fakes).
         """
         batch_size = tf.shape(real_images)[0]
         fake_labels = self.sample_labels(batch_size)
-        fake_images = self.generate(self.sample_noise(batch_size), fake_labels, training=True)
+        z = self.sample_noise(batch_size)
+        fake_images = self.generate(z, fake_labels, training=True)
         with tf.GradientTape() as tape:
-            real_outputs = self.discriminate(real_images, real_labels, training=True)
-            fake_outputs = self.discriminate(fake_images, fake_labels, training=True)
+            real_outputs, _ = self.discriminate(real_images, real_labels, training=True)
+            fake_outputs, code_logits = self.discriminate(fake_images, fake_labels, training=True)
             d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, global_batch)
+            code_loss = self.code_loss(code_logits, z, global_batch)
             # A LossScaleOptimizer (float16) scales the loss here and unscales in apply().
-            scaled = self.d_optimizer.scale_loss(d_loss)
+            scaled = self.d_optimizer.scale_loss(d_loss + code_loss)
         weights = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(scaled, weights), weights)
-        return d_loss, real_outputs, fake_outputs
+        return d_loss, code_loss, real_outputs, fake_outputs
 
     def train_generator(self, batch_size, global_batch):
         """One G step on fresh noise, scored against the "valid" label; D is not updated.
 
         Returns:
-            g_loss.
+            g_loss (without the code loss).
         """
         labels = self.sample_labels(batch_size)
+        z = self.sample_noise(batch_size)
         with tf.GradientTape() as tape:
-            generated = self.generate(self.sample_noise(batch_size), labels, training=True)
-            fake_outputs = self.discriminate(generated, labels, training=True)
+            generated = self.generate(z, labels, training=True)
+            fake_outputs, code_logits = self.discriminate(generated, labels, training=True)
             g_loss = losses.generator_loss(fake_outputs, self.from_logits, global_batch)
-            scaled = self.g_optimizer.scale_loss(g_loss)
+            scaled = self.g_optimizer.scale_loss(g_loss + self.code_loss(code_logits, z, global_batch))
         weights = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, weights), weights)
         return g_loss
@@ -196,24 +204,33 @@ class JaxSteps:
         # D step: G makes the fakes (its batch norm statistics move, as on TensorFlow).
         fakes, g_state = G.stateless_call(g_weights, g_state, g_inputs(z_d, fake_labels), training=True)
 
-        def d_loss_fn(d_weights, d_state):
-            real_outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(real_images, real_labels), True)
-            fake_outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(fakes, fake_labels), True)
-            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, batch_size)
-            return d_loss, (d_state, real_outputs, fake_outputs)
+        def discriminate(d_weights, d_state, images, labels):
+            # (outputs, code logits or None), and D's new state, as `GAN.discriminate`.
+            outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(images, labels), training=True)
+            return (tuple(outputs) if self.codes else (outputs, None)), d_state
 
-        (d_loss, (d_state, real_outputs, fake_outputs)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
-            d_weights, d_state
-        )
+        def d_loss_fn(d_weights, d_state):
+            (real_outputs, _), d_state = discriminate(d_weights, d_state, real_images, real_labels)
+            (fake_outputs, code_logits), d_state = discriminate(d_weights, d_state, fakes, fake_labels)
+            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, batch_size)
+            code_loss = self.code_loss(code_logits, z_d, batch_size)
+            return d_loss + code_loss, (d_state, d_loss, code_loss, real_outputs, fake_outputs)
+
+        (_, (d_state, d_loss, code_loss, real_outputs, fake_outputs)), grads = jax.value_and_grad(
+            d_loss_fn, has_aux=True
+        )(d_weights, d_state)
         d_weights, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_weights)
 
         # G step on fresh noise, through the updated D.
         def g_loss_fn(g_weights, g_state, d_state):
             generated, g_state = G.stateless_call(g_weights, g_state, g_inputs(z_g, g_labels), training=True)
-            outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(generated, g_labels), training=True)
-            return losses.generator_loss(outputs, self.from_logits, batch_size), (g_state, d_state)
+            (outputs, code_logits), d_state = discriminate(d_weights, d_state, generated, g_labels)
+            g_loss = losses.generator_loss(outputs, self.from_logits, batch_size)
+            return g_loss + self.code_loss(code_logits, z_g, batch_size), (g_state, d_state, g_loss)
 
-        (g_loss, (g_state, d_state)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(g_weights, g_state, d_state)
+        (_, (g_state, d_state, g_loss)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(
+            g_weights, g_state, d_state
+        )
         g_weights, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_weights)
 
         trainable = d_train.put(g_train.put(trainable, g_weights), d_weights)
@@ -225,6 +242,7 @@ class JaxSteps:
             "g_loss": g_loss,
             "d_real": losses.to_probability(real_outputs, self.from_logits),
             "d_fake": losses.to_probability(fake_outputs, self.from_logits),
+            "code_loss": code_loss,
         }
         for tracker in self.metrics:
             count = len(tracker.variables)

@@ -45,11 +45,13 @@ def main(arch):
         "iterations": [int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)],
         "first": {k: float(v) for k, v in first.items()},
     }
-    d_losses = []
+    d_losses, code_losses = [], []
     for _ in range(15):
         logs = gan.train_on_batch(real, labels, return_dict=True)  # metrics reset every call
         d_losses.append(float(logs["d_loss"]))
+        code_losses.append(float(logs.get("code_loss", 0.0)))
     report["d_losses"] = d_losses
+    report["code_losses"] = code_losses
     report["last"] = {k: float(v) for k, v in logs.items()}
     # G's moving average is updated inside the stateless step: check one update by hand.
     with gan.averaged_generator():
@@ -63,7 +65,21 @@ def main(arch):
     )
     report["ema_moved"] = any(not np.allclose(a, w) for a, w in zip(averaged, raw))
     report["raw_restored"] = all(np.array_equal(w, v) for w, v in zip(raw, snapshot(generator.trainable_variables)))
+    if gan.codes:
+        report["code_term_moves_g"] = code_term_moves_generator(arch, real, labels)
     print(json.dumps(report))
+
+
+def code_term_moves_generator(arch, real, labels):
+    """With D frozen and its real/fake head zeroed, only the code's cross-entropy can move G."""
+    generator, discriminator = build_networks(arch)
+    for weight in discriminator.get_layer("d_out").weights:
+        weight.assign(np.zeros(weight.shape, "float32"))
+    gan = GAN(generator, discriminator, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.1))
+    before = snapshot(generator.trainable_variables)
+    logs = gan.train_on_batch(real, labels, return_dict=True)
+    return {"moved": any(moved(before, generator.trainable_variables)), "code_loss": float(logs["code_loss"])}
 
 
 if __name__ == "__main__":

@@ -58,6 +58,13 @@ def test_d_lr_defaults_to_the_architectures_own_or_lr():
     assert TrainConfig(arch="dcgan", d_lr=1e-4).validate().d_lr == 1e-4
 
 
+def test_latent_dim_must_leave_room_beyond_the_latent_code():
+    with pytest.raises(UserError, match=r"--latent-dim must exceed 10 for --arch dcgan.*Received: 10"):
+        TrainConfig(arch="dcgan", latent_dim=10).validate()
+    TrainConfig(arch="dcgan", latent_dim=11).validate()
+    TrainConfig(arch="gan", latent_dim=2).validate()  # no latent code
+
+
 def test_a_config_from_before_d_lr_keeps_one_learning_rate(tmp_path):
     # Resuming such a run must not change D's learning rate under it.
     (tmp_path / "config.json").write_text('{"arch": "dcgan", "lr": 0.0001}')

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_gan.engine import GAN, default_optimizer
-from keras_gan.networks import CONDITIONAL, NETWORKS, build_networks
+from keras_gan.networks import CONDITIONAL, LATENT_CODES, NETWORKS, build_networks
 from tests.conftest import synthetic_digits
 
 ARCHS = sorted(NETWORKS)
@@ -42,7 +42,7 @@ def test_one_train_step_moves_both_networks(arch):
     logs = gan.train_on_batch(*real_batch(), return_dict=True)
     assert all(changed(g_before, gan.generator.trainable_variables))
     assert all(changed(d_before, gan.discriminator.trainable_variables))
-    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"} | ({"code_loss"} if arch in LATENT_CODES else set())
     assert all(np.isfinite(v) for v in logs.values())
     assert 0 <= logs["d_real"] <= 1 and 0 <= logs["d_fake"] <= 1
 
@@ -69,6 +69,38 @@ def test_losses_of_a_zero_discriminator_are_hand_computable(arch):
     assert float(gan.train_generator(16, 16.0)) == pytest.approx(expected, rel=1e-5)
     # Divided by the global batch: one replica's half of it counts half.
     assert float(gan.train_generator(8, 16.0)) == pytest.approx(expected / 2, rel=1e-5)
+
+
+def test_code_loss_of_a_zero_code_head_is_log_codes():
+    # A zero code head scores every code alike: cross-entropy ln 10 on every fake.
+    gan = make_gan("dcgan", d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    assert gan.codes == 10
+    head = gan.discriminator.get_layer("d_code")
+    for weight in head.weights:
+        weight.assign(np.zeros(weight.shape, "float32"))
+    assert float(gan.train_discriminator(*real_batch(), 16.0)[1]) == pytest.approx(math.log(10), rel=1e-5)
+    assert float(gan.train_discriminator(*real_batch(), 32.0)[1]) == pytest.approx(math.log(10) / 2, rel=1e-5)
+
+
+def test_the_code_term_reaches_the_generator():
+    # With D's real/fake head zeroed, the GAN loss gives G no gradient at all:
+    # G moves only through the code's cross-entropy.
+    gan = make_gan("dcgan", g_optimizer=keras.optimizers.SGD(0.1))
+    for weight in gan.discriminator.get_layer("d_out").weights:
+        weight.assign(np.zeros(weight.shape, "float32"))
+    before = snapshot(gan.generator.trainable_variables)
+    gan.train_generator(16, 16.0)
+    assert any(changed(before, gan.generator.trainable_variables))
+
+
+def test_both_networks_learn_the_latent_code():
+    # G learns to draw each code differently and D to tell which one it was:
+    # the code's cross-entropy falls from chance (ln 10) to a fraction of it.
+    gan = make_gan("dcgan", seed=0, d_optimizer=default_optimizer(1e-3), g_optimizer=default_optimizer(1e-3))
+    images, _ = real_batch(32)
+    code_losses = [float(gan.train_on_batch(images, return_dict=True)["code_loss"]) for _ in range(80)]
+    assert np.mean(code_losses[:10]) == pytest.approx(math.log(10), rel=0.25)
+    assert np.mean(code_losses[-10:]) < 0.3 * math.log(10)
 
 
 def test_generator_update_does_not_touch_discriminator():
@@ -142,9 +174,12 @@ def test_whole_gan_keras_round_trip(arch, tmp_path):
     to_numpy = keras.ops.convert_to_numpy
     images = to_numpy(gan.generate(z, labels))
     np.testing.assert_array_equal(to_numpy(loaded.generate(z, labels)), images)
-    np.testing.assert_array_equal(
-        to_numpy(loaded.discriminate(images, labels)), to_numpy(gan.discriminate(images, labels))
-    )
+    for a, b in zip(loaded.discriminate(images, labels), gan.discriminate(images, labels)):
+        if b is None:  # no code head
+            assert a is None
+        else:
+            np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
+    assert loaded.codes == gan.codes
     # Optimizer state comes back too, so training can go on from the file.
     assert int(loaded.d_optimizer.iterations) == 1
     for a, b in zip(loaded.g_optimizer.variables, gan.g_optimizer.variables):

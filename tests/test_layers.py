@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan.layers import FusedBatchNormalization
+from keras_gan.layers import FusedBatchNormalization, LatentCode, latent_code
 
 
 def twin_layers(shape, **kwargs):
@@ -67,3 +67,25 @@ def test_synchronized_across_replicas_keeps_global_statistics(monkeypatch):
     monkeypatch.setattr(tf.distribute, "get_replica_context", lambda: replicas)
     assert "FusedBatchNormV3" not in op_types(FusedBatchNormalization(synchronized=True), (8, 3))
     assert "FusedBatchNormV3" in op_types(FusedBatchNormalization(synchronized=False), (8, 3))
+
+
+def test_latent_code_is_uniform_and_one_hot():
+    z = np.random.default_rng(0).standard_normal((50_000, 12)).astype("float32")
+    codes = keras.ops.convert_to_numpy(latent_code(z, 10))
+    np.testing.assert_array_equal(codes, z[:, :10].argmax(axis=1))
+    shares = np.bincount(codes, minlength=10) / len(codes)
+    assert np.all(np.abs(shares - 0.1) < 0.006)  # uniform: 10% each
+    out = keras.ops.convert_to_numpy(LatentCode(10)(z))
+    assert out.shape == (50_000, 12)
+    np.testing.assert_array_equal(out[:, :10], np.eye(10, dtype="float32")[codes])
+    np.testing.assert_array_equal(out[:, 10:], z[:, 10:])  # the rest of z passes through
+
+
+def test_latent_code_layer_round_trips_through_a_keras_file(tmp_path):
+    z_in = keras.Input((16,))
+    model = keras.Model(z_in, keras.layers.Dense(3)(LatentCode(4)(z_in)))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.layers[1].codes == 4
+    z = np.random.default_rng(1).standard_normal((5, 16)).astype("float32")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(z)), keras.ops.convert_to_numpy(model(z)))

@@ -66,3 +66,15 @@ def test_to_probability():
     np.testing.assert_allclose(p[:, 0], [0.5, sigmoid(2.0)], rtol=1e-6)
     q = as_column([0.25])
     assert ops.convert_to_numpy(losses.to_probability(q, False))[0, 0] == 0.25
+
+
+def test_code_loss_is_the_cross_entropy_of_the_code_z_picks():
+    z = np.zeros((2, 5), "float32")
+    z[0, 1] = 2.0  # code 1 (of 3); entries from index 3 on do not count
+    z[1, 2] = 0.5  # code 2
+    z[:, 3:] = 9.0
+    logits = np.array([[0.0, 1.0, 0.0], [2.0, 0.0, -1.0]], "float32")
+    log_softmax = lambda row, k: row[k] - math.log(sum(math.exp(v) for v in row))  # noqa: E731
+    expected = -(log_softmax(logits[0], 1) + log_softmax(logits[1], 2)) / 4.0  # global batch 4
+    assert float(losses.code_loss(logits, z, 3, 4.0)) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.code_loss(logits, z, 3, 4.0)) == pytest.approx(0.9303, abs=1e-4)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from keras_gan.networks import CONDITIONAL, DEFAULT_EPOCHS, NETWORKS, build_networks
+from keras_gan.networks import CONDITIONAL, DEFAULT_EPOCHS, LATENT_CODES, NETWORKS, build_networks
 
 ARCHS = sorted(NETWORKS)
 
@@ -26,7 +26,11 @@ def test_shapes_and_ranges(arch, from_logits):
     images = keras.ops.convert_to_numpy(generator(inputs_for(arch, z, labels), training=False))
     assert images.shape == (5, 28, 28, 1)
     assert images.min() >= -1 and images.max() <= 1  # tanh
-    outputs = keras.ops.convert_to_numpy(discriminator(inputs_for(arch, images, labels), training=False))
+    outputs = discriminator(inputs_for(arch, images, labels), training=False)
+    if arch in LATENT_CODES:
+        outputs, code_logits = outputs
+        assert code_logits.shape == (5, LATENT_CODES[arch])
+    outputs = keras.ops.convert_to_numpy(outputs)
     assert outputs.shape == (5, 1)
     if not from_logits:
         assert outputs.min() >= 0 and outputs.max() <= 1  # sigmoid
@@ -64,10 +68,10 @@ def test_dcgan_is_fully_convolutional():
     for model in (generator, discriminator):
         kinds = [type(layer) for layer in body(model)]
         assert not any(issubclass(k, (layers.MaxPooling2D, layers.AveragePooling2D)) for k in kinds)
-        # Only the projection of z (G's first layer) and the logit (D's last) are Dense.
-        assert sum(k is layers.Dense for k in kinds) == 1
-    assert isinstance(body(generator)[0], layers.Dense)
-    assert isinstance(body(discriminator)[-1], layers.Dense)
+    # Only the projection of z and D's two heads (the logit, the code) are Dense.
+    assert [x.name for x in body(generator) if isinstance(x, layers.Dense)] == [body(generator)[1].name]
+    heads = [x for x in body(discriminator) if isinstance(x, layers.Dense)]
+    assert sorted(x.units for x in heads) == [1, 10] and {x.name for x in heads} == {"d_out", "d_code"}
     assert sum(isinstance(x, layers.Conv2DTranspose) and x.strides == (2, 2) for x in body(generator)) == 2
     convs = [x for x in body(discriminator) if isinstance(x, layers.Conv2D)]
     assert len(convs) == 3 and all(c.strides == (2, 2) for c in convs)
@@ -83,6 +87,21 @@ def test_dcgan_is_fully_convolutional():
 def test_every_arch_has_default_epochs():
     assert set(DEFAULT_EPOCHS) == set(NETWORKS)
     assert CONDITIONAL == {"cgan", "cdcgan"}
+    assert LATENT_CODES == {"dcgan": 10}
+
+
+def test_dcgan_generator_draws_from_its_latent_code():
+    """The code picked by z's first 10 entries changes the digit; those entries do nothing else."""
+    generator, _ = build_networks("dcgan")
+    z = np.random.default_rng(0).standard_normal((3, 100)).astype("float32")
+    z[:, :10] = 0.0
+    z[0, 3] = 1.0  # code 3
+    z[1, 3] = 5.0  # still code 3
+    z[2, 7] = 1.0  # code 7
+    z[1:, 10:] = z[0, 10:]
+    images = keras.ops.convert_to_numpy(generator(z, training=False))
+    np.testing.assert_allclose(images[0], images[1], atol=1e-6)
+    assert np.abs(images[0] - images[2]).max() > 1e-3
 
 
 def test_unknown_arch_names_the_choices():

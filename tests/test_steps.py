@@ -1,6 +1,7 @@
 """The per-backend training steps: TensorFlow's runs in this process (see test_engine.py), JAX's in a subprocess."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -28,7 +29,7 @@ def run_jax(*argv, timeout=300):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("arch", ["gan", "cdcgan"])
+@pytest.mark.parametrize("arch", ["dcgan", "cdcgan"])  # with the latent code, with labels
 def test_jax_step_moves_both_networks_and_d_learns_a_separable_batch(arch):
     report = json.loads(run_jax(sys.executable, "tests/jax_step.py", arch).stdout.strip().splitlines()[-1])
     assert report["backend"] == "jax"
@@ -39,6 +40,10 @@ def test_jax_step_moves_both_networks_and_d_learns_a_separable_batch(arch):
     assert report["last"]["d_real"] > report["first"]["d_real"]
     # G's moving average, updated inside the stateless step, matches one hand-computed update.
     assert report["ema_error"] < 1e-5 and report["ema_moved"] and report["raw_restored"]
+    if arch == "dcgan":
+        # The code's cross-entropy starts near chance and reaches G on JAX too.
+        assert report["first"]["code_loss"] == pytest.approx(math.log(10), rel=0.25)
+        assert report["code_term_moves_g"]["moved"]
 
 
 @pytest.mark.slow

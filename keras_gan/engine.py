@@ -177,6 +177,10 @@ class GAN(STEPS, keras.Model):
             without latent codes).
         """
         outputs = self.discriminator([images, labels] if self.conditional else images, training=training)
+        return self.split_outputs(outputs)
+
+    def split_outputs(self, outputs):
+        """D's raw output as (outputs [batch, 1], code logits [batch, codes] or `None`)."""
         return tuple(outputs) if self.codes else (outputs, None)
 
     def code_loss(self, code_logits, z, global_batch_size):

@@ -205,9 +205,9 @@ class JaxSteps:
         fakes, g_state = G.stateless_call(g_weights, g_state, g_inputs(z_d, fake_labels), training=True)
 
         def discriminate(d_weights, d_state, images, labels):
-            # (outputs, code logits or None), and D's new state, as `GAN.discriminate`.
+            # `GAN.discriminate` as a pure function: (outputs, code logits or None), D's new state.
             outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(images, labels), training=True)
-            return (tuple(outputs) if self.codes else (outputs, None)), d_state
+            return self.split_outputs(outputs), d_state
 
         def d_loss_fn(d_weights, d_state):
             (real_outputs, _), d_state = discriminate(d_weights, d_state, real_images, real_labels)

@@ -109,8 +109,8 @@ def tutorial_models():
     return generator, discriminator
 
 
-def time_tutorial(batch_size, steps, warmup):
-    generator, discriminator = tutorial_models()
+def tutorial_train_step(generator, discriminator, batch_size):
+    """The tutorial's `@tf.function` step: Adam(1e-4) each, one batch of fakes for both updates."""
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
 
@@ -131,6 +131,11 @@ def time_tutorial(batch_size, steps, warmup):
         )
         return gen_loss
 
+    return train_step
+
+
+def time_tutorial(batch_size, steps, warmup):
+    train_step = tutorial_train_step(*tutorial_models(), batch_size)
     images = tf.random.uniform((batch_size, 28, 28, 1), -1, 1)
     times = []
     for _ in range(steps + warmup):

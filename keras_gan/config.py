@@ -72,7 +72,7 @@ class TrainConfig:
     out: str = ""
     grid_size: int = 8
     tensorboard: bool = False
-    # About 2 s per evaluation on a CPU: cheap next to a dcgan epoch (~65 s).
+    # About 2 s per evaluation on a CPU: cheap next to a dcgan epoch (~38 s).
     eval_every: int = 1
     eval_n: int = 2000
     strategy: str = "auto"

@@ -84,6 +84,19 @@ def test_dcgan_is_fully_convolutional():
     assert sum(isinstance(x, layers.LeakyReLU) for x in d) == 3
 
 
+@pytest.mark.parametrize(
+    ("arch", "g_filters", "d_filters"),
+    [("dcgan", [96, 48, 1], [16, 32, 64]), ("cdcgan", [128, 64, 1], [32, 64, 128])],
+)
+def test_convolutional_widths(arch, g_filters, d_filters):
+    """dcgan runs at the narrower widths of DCGAN_WIDTHS; cdcgan keeps the ones it was measured with."""
+    generator, discriminator = build_networks(arch)
+    assert [x.filters for x in body(generator) if isinstance(x, layers.Conv2DTranspose)] == g_filters
+    assert [x.filters for x in body(discriminator) if isinstance(x, layers.Conv2D)] == d_filters
+    projection = next(x for x in body(generator) if isinstance(x, layers.Dense))
+    assert projection.units == 7 * 7 * g_filters[0]
+
+
 def test_every_arch_has_default_epochs():
     assert set(DEFAULT_EPOCHS) == set(NETWORKS)
     assert CONDITIONAL == {"cgan", "cdcgan"}

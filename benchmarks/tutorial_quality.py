@@ -19,13 +19,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from benchmarks.train_speed import tutorial_models, tutorial_train_step  # noqa: E402
-from keras_gan.data import load_mnist  # noqa: E402
-from keras_gan.evaluate import CLASSIFIER_TRAIN, HELD_OUT, STANDARD_N, Evaluator, evaluate  # noqa: E402
-from keras_gan.images import to_uint8  # noqa: E402
+from keras_gan.data import load_mnist, to_model_range  # noqa: E402
+from keras_gan.evaluate import HELD_OUT, STANDARD_N, Evaluator, evaluate  # noqa: E402
+from keras_gan.generate import generate  # noqa: E402
 
 BATCH_SIZE = 256
 
@@ -38,12 +37,11 @@ def main():
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
     x, _ = load_mnist(args.data)
-    dataset = tf.data.Dataset.from_tensor_slices(x.astype("float32")[..., None] / 127.5 - 1.0)
-    dataset = dataset.shuffle(len(x), seed=0).batch(BATCH_SIZE)
+    dataset = tf.data.Dataset.from_tensor_slices(x[..., None]).shuffle(len(x), seed=0).batch(BATCH_SIZE)
+    dataset = dataset.map(to_model_range)
     generator, discriminator = tutorial_models()
     train_step = tutorial_train_step(generator, discriminator, BATCH_SIZE)
     evaluator = Evaluator()
-    z = np.random.default_rng(0).standard_normal((STANDARD_N, 100)).astype("float32")
     print("| epoch | minutes | FCD (N=10k) | precision | recall |\n|---|---|---|---|---|", flush=True)
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
@@ -51,8 +49,9 @@ def main():
             train_step(images)
         if epoch % args.every == 0 or epoch == args.epochs:
             minutes = (time.perf_counter() - start) / 60
-            samples = to_uint8(generator.predict(z, batch_size=500, verbose=0))
-            result = evaluate(samples, evaluator, x[HELD_OUT], x[CLASSIFIER_TRAIN])
+            # The same z as `keras_gan.evaluate RUN` draws; no memorization check (not printed).
+            samples, _ = generate(generator, STANDARD_N, seed=0)
+            result = evaluate(samples, evaluator, real_images=x[HELD_OUT])
             scores = f"{result['fcd']:.1f} | {result['precision']:.3f} | {result['recall']:.3f}"
             print(f"| {epoch} | {minutes:.1f} | {scores} |", flush=True)
 

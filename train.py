@@ -1,12 +1,11 @@
-"""Train a GAN on MNIST. Run `python train.py --help` for the flags."""
+"""Train a GAN on MNIST: `python train.py --arch dcgan`, an alias of `keras-gan train`.
 
-import os
+Run `python train.py --help` for the flags.
+"""
+
 import sys
 
-# Quiet TensorFlow's start-up banner; warnings and errors still show.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-
-from keras_gan.cli import main  # noqa: E402
+from keras_gan.cli import run_command
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_command("train", sys.argv[1:], prog="train.py"))

@@ -5,22 +5,20 @@
 Exports RUN_DIR to TF.js if needed, serves the demo on 127.0.0.1, and for
 each backend opens the page with `?backend=NAME` and reports the median time
 of 15 generations of 64 digits (after warm-up), plus the model's size.
-Needs `npm ci --prefix web` and Chromium (see .ci/run).
+Needs `npm ci --prefix tests/web` and Chromium (see .ci/run).
 """
 
 import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_gan import serve_demo  # noqa: E402
+from keras_gan.demo import server as serve_demo  # noqa: E402
 
 
 def main():
@@ -35,7 +33,7 @@ def main():
         inputs = Path(tmp) / "inputs.json"
         inputs.write_text(json.dumps({"z": [[0.0] * 100] * 64, "label": None}))
         subprocess.run(
-            ["node", str(ROOT / "web/tests/e2e.mjs"), f"{url}/", str(inputs), tmp, "--backends", args.backends],
+            ["node", str(ROOT / "tests/web/e2e.mjs"), f"{url}/", str(inputs), tmp, "--backends", args.backends],
             check=True,
             timeout=900,
         )

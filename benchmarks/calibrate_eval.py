@@ -8,16 +8,15 @@ tell a good score from a bad one (README "Evaluation").
 
 import argparse
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageFilter  # noqa: E402
+import numpy as np
+from PIL import Image, ImageFilter
 
-from keras_gan.data import load_mnist  # noqa: E402
-from keras_gan.evaluate import CLASSIFIER_TRAIN, HELD_OUT, Evaluator, evaluate  # noqa: E402
+from keras_gan.evaluation.classifier import CLASSIFIER_TRAIN, HELD_OUT, Classifier
+from keras_gan.evaluation.report import evaluate
+from keras_gan.training.data import load_mnist
 
 
 def blurred(images, radius):
@@ -42,7 +41,7 @@ def main():
         "real, one digit (all 1s)": x[:50_000][y[:50_000] == 1][: args.n],
         "uniform noise": rng.integers(0, 256, (args.n, 28, 28)).astype(np.uint8),
     }
-    evaluator = Evaluator()
+    evaluator = Classifier()
     print(f"| set (N={args.n}) | FCD | classifier score | classes covered | precision | recall |")
     print("|---|---|---|---|---|---|")
     for name, images in sets.items():

@@ -37,16 +37,15 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from keras import layers  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
 
-from keras_gan.config import TrainConfig  # noqa: E402
-from keras_gan.networks import CONDITIONAL, build_networks  # noqa: E402
-from keras_gan.training import build_gan  # noqa: E402
+from keras_gan.core.architectures import build_networks, get_arch
+from keras_gan.training.config import TrainConfig
+from keras_gan.training.run import build_model
 
 EPOCH_IMAGES = 60_000
 
@@ -65,7 +64,7 @@ class StepTimer(keras.callbacks.Callback):
 def time_ours(arch, batch_size, steps, warmup, jit=None, mixed_precision=False):
     # The GAN that train.py builds; jit=None is the per-device default (XLA on for JAX and GPUs).
     config = TrainConfig(arch=arch, batch_size=batch_size, jit=jit, mixed_precision=mixed_precision)
-    gan = build_gan(config)  # validates, filling in the architecture's defaults
+    gan = build_model(config)  # validates, filling in the architecture's defaults
     n = batch_size * (steps + warmup)
     x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
     y = np.random.default_rng(0).integers(0, 10, n).astype("int32")
@@ -164,7 +163,7 @@ def step_flops(arch):
         (generator, discriminator), g_passes = tutorial_models(), 3
     else:
         (generator, discriminator), g_passes = build_networks(arch), 4
-        if arch in CONDITIONAL:  # plus one label per image
+        if get_arch(arch).conditional:  # plus one label per image
             g_specs.append(tf.TensorSpec([1], tf.int32))
             d_specs.append(tf.TensorSpec([1], tf.int32))
     return g_passes * forward_flops(generator, *g_specs) + 6 * forward_flops(discriminator, *d_specs)

@@ -5,26 +5,25 @@
 Trains the tutorial's generator and discriminator with its step, optimizers
 and batch size (256, the 60,000 digits shuffled each epoch), and every
 `--every` epochs scores 10,000 samples drawn as the tutorial draws them
-(`training=False`): FCD, precision and recall, as `keras_gan.evaluate` does.
+(`training=False`): FCD, precision and recall, as `keras-gan evaluate` does.
 README "Performance" sets them beside ours. About 2 minutes per epoch on
 2 CPU cores.
 """
 
 import argparse
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import tensorflow as tf
+from train_speed import tutorial_models, tutorial_train_step  # beside this script
 
-from benchmarks.train_speed import tutorial_models, tutorial_train_step  # noqa: E402
-from keras_gan.data import load_mnist, to_model_range  # noqa: E402
-from keras_gan.evaluate import HELD_OUT, STANDARD_N, Evaluator, evaluate  # noqa: E402
-from keras_gan.generate import generate  # noqa: E402
+from keras_gan.core.sampling import generate
+from keras_gan.evaluation.classifier import HELD_OUT, Classifier
+from keras_gan.evaluation.report import STANDARD_N, evaluate
+from keras_gan.training.data import load_mnist, to_model_range
 
 BATCH_SIZE = 256
 
@@ -41,7 +40,7 @@ def main():
     dataset = dataset.map(to_model_range)
     generator, discriminator = tutorial_models()
     train_step = tutorial_train_step(generator, discriminator, BATCH_SIZE)
-    evaluator = Evaluator()
+    evaluator = Classifier()
     print("| epoch | minutes | FCD (N=10k) | precision | recall |\n|---|---|---|---|---|", flush=True)
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
@@ -49,7 +48,7 @@ def main():
             train_step(images)
         if epoch % args.every == 0 or epoch == args.epochs:
             minutes = (time.perf_counter() - start) / 60
-            # The same z as `keras_gan.evaluate RUN` draws; no memorization check (not printed).
+            # The same z as `keras-gan evaluate RUN` draws; no memorization check (not printed).
             samples, _ = generate(generator, STANDARD_N, seed=0)
             result = evaluate(samples, evaluator, real_images=x[HELD_OUT])
             scores = f"{result['fcd']:.1f} | {result['precision']:.3f} | {result['recall']:.3f}"

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from keras_gan.io import atomic_path
+from keras_gan.files import atomic_path
 
 
 def to_uint8(images):
@@ -21,6 +21,11 @@ def to_uint8(images):
     if images.ndim == 4:
         images = images[..., 0]
     return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def from_uint8(images):
+    """uint8 [0, 255] images [N, 28, 28] -> float32 [N, 28, 28, 1] in the model range [-1, 1]."""
+    return np.asarray(images, np.float32)[..., None] / 127.5 - 1.0
 
 
 def make_grid(images, rows, cols=None, pad=2, scale=2):

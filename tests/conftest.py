@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny synthetic MNIST-like data, made fresh in each test session."""
+"""Shared fixtures: tiny synthetic MNIST-like data and run folders, made fresh in each test session."""
 
 import os
 
@@ -7,18 +7,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from keras_gan.config import TrainConfig  # noqa: E402
-
-
-def synthetic_digits(n=256, seed=0):
-    """uint8 [n, 28, 28] images and labels: class k is a bright bar at row 2k+4, plus noise."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 10, n).astype(np.uint8)
-    x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-    for i, label in enumerate(y):
-        row = 2 * label + 4
-        x[i, row : row + 2, 4:24] = 255
-    return x, y
+from keras_gan import paths  # noqa: E402
+from keras_gan.files import save_keras  # noqa: E402
+from keras_gan.training.config import TrainConfig  # noqa: E402
+from tests.helpers import randomized_generator, synthetic_digits  # noqa: E402
 
 
 @pytest.fixture
@@ -32,7 +24,7 @@ def tiny_npz(tmp_path):
 
 @pytest.fixture
 def tiny_config(tiny_npz, tmp_path):
-    """A config that trains the small `gan` for 2 quick epochs on `tiny_npz`, without evaluation."""
+    """A config that trains the small `gan` for 2 quick epochs on `tiny_npz`, evaluating each epoch."""
     return TrainConfig(
         arch="gan",
         epochs=2,
@@ -40,43 +32,58 @@ def tiny_config(tiny_npz, tmp_path):
         data=str(tiny_npz),
         out=str(tmp_path / "run"),
         grid_size=4,
-        # The evaluator's classifier reads bars as 1s and 7s: on synthetic
-        # data it would (rightly) report class collapse.
-        eval_every=0,
+        eval_every=1,
+        eval_n=200,
     )
 
 
-def randomized_generator(arch, seed=0):
-    """An untrained `arch` generator with random weights and batch-norm statistics.
-
-    Fresh batch norm (mean 0, variance 1) makes a near-constant image; random
-    statistics make every pixel depend on z, so export tests can tell outputs apart.
-    """
-    import keras
-
-    from keras_gan.networks import build_networks
-
-    keras.utils.set_random_seed(seed)
-    generator, _ = build_networks(arch)
-    rng = np.random.default_rng(seed)
-    for variable in generator.weights:
-        shape = tuple(variable.shape)
-        if "variance" in variable.path:
-            variable.assign(rng.uniform(0.5, 1.5, shape).astype("float32"))
-        elif "mean" in variable.path or "beta" in variable.path or "gamma" in variable.path:
-            variable.assign(rng.normal(0.0 if "gamma" not in variable.path else 1.0, 0.3, shape).astype("float32"))
-    return generator
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def generator_run(tmp_path_factory):
-    """make(arch) -> a run folder holding config.json and a randomized generator.keras."""
-    from keras_gan.io import save_keras
+    """make(arch) -> a run folder holding config.json and a trained-looking random generator.keras."""
+    made = {}
 
     def make(arch):
-        run_dir = tmp_path_factory.mktemp(f"{arch}-run")
-        save_keras(randomized_generator(arch), run_dir / "generator.keras")
-        TrainConfig(arch=arch, epochs=3, out=str(run_dir)).validate().to_json(run_dir / "config.json")
-        return run_dir
+        if arch not in made:
+            run_dir = tmp_path_factory.mktemp(f"{arch}-run")
+            save_keras(randomized_generator(arch), run_dir / paths.GENERATOR)
+            TrainConfig(arch=arch, epochs=3, out=str(run_dir)).validate().to_json(run_dir / paths.CONFIG)
+            made[arch] = run_dir
+        return made[arch]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tiny_assets(tmp_path_factory):
+    """(folder, card) of an evaluation classifier trained for two epochs on tiny synthetic digits."""
+    from keras_gan.evaluation.classifier import train_classifier
+
+    out = tmp_path_factory.mktemp("assets")
+    card = train_classifier(synthetic_digits(1000), synthetic_digits(200, seed=9), epochs=2, out_dir=out)
+    return out, card
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tiny_assets):
+    """A `Classifier` over `tiny_assets`: it reads the synthetic bars as ten classes."""
+    from keras_gan.evaluation.classifier import Classifier
+
+    out, _ = tiny_assets
+    return Classifier(out / "mnist_classifier.weights.h5", out / "mnist_reference.npz", out / "mnist_classifier.json")
+
+
+@pytest.fixture(scope="session")
+def tfjs_run(generator_run):
+    """make(arch) -> a run folder of `generator_run` whose generator is also exported to TF.js (once per session)."""
+    from keras_gan.export import export
+
+    exported = {}
+
+    def make(arch):
+        if arch not in exported:
+            run_dir = generator_run(arch)
+            export(run_dir, "tfjs", force=True)
+            exported[arch] = run_dir
+        return exported[arch]
 
     return make

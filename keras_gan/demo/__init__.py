@@ -1,0 +1,1 @@
+"""The browser demo: a small server for the page and the TF.js model."""

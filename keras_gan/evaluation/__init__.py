@@ -1,0 +1,1 @@
+"""Sample quality: the committed classifier, the scores and the report."""

@@ -1,0 +1,1 @@
+"""A training run: its config, data, distribution, checkpoints, callbacks and the run itself."""

@@ -1,0 +1,130 @@
+"""Callbacks that watch sample quality during training, and stop a run that has failed."""
+
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from keras_gan import images
+from keras_gan.core.engine import all_finite
+from keras_gan.errors import TrainingFailure
+from keras_gan.evaluation.report import evaluate
+from keras_gan.files import save_keras
+
+
+class QualityMonitor(keras.callbacks.Callback):
+    """Every `every` epochs: FCD and class coverage of `n` samples, logged with the metrics.
+
+    The samples come from fixed noise (and fixed labels) through G's averaged
+    weights, so the numbers are comparable across epochs. The (averaged)
+    generator with the lowest FCD so far is saved as `best_generator.keras`.
+
+    Args:
+        classifier: A `keras_gan.evaluation.classifier.Classifier`.
+        every: Evaluate after epochs `every`, `2 * every`, ...
+        n: Samples per evaluation. FCD depends on n: compare like with like.
+        best_path: Where the best generator goes.
+        best_fcd: The best FCD of earlier epochs (when resuming).
+        seed: Seed of the fixed evaluation noise.
+    """
+
+    def __init__(self, classifier, every, n, best_path, best_fcd=float("inf"), seed=1234):
+        super().__init__()
+        self.classifier = classifier
+        self.every = every
+        self.best_path = Path(best_path)
+        self.best_fcd = best_fcd
+        self.n = n
+        self.seed = seed
+
+    def on_train_begin(self, logs=None):
+        rng = np.random.default_rng(self.seed)
+        n = self.n
+        self.z = rng.standard_normal((n, self.model.latent_dim)).astype(np.float32)
+        self.labels = rng.integers(0, self.model.num_classes, n).astype(np.int32) if self.model.conditional else None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        with self.model.averaged_generator() as generator:
+            samples = keras.ops.convert_to_numpy(self.model.generate(self.z, self.labels, training=False))
+            if not np.isfinite(samples).all():
+                return  # the watchdog reports this
+            result = evaluate(images.to_uint8(samples), self.classifier, labels=self.labels)
+            if result["fcd"] < self.best_fcd:
+                self.best_fcd = result["fcd"]
+                save_keras(generator, self.best_path)
+        logs["fcd"] = result["fcd"]
+        logs["classes_covered"] = result["classes"]["classes_covered"]
+        logs["max_class_share"] = result["classes"]["max_share"]
+        logs["confidence"] = result["mean_confidence"]
+        if "label_accuracy" in result:
+            logs["label_accuracy"] = result["label_accuracy"]["overall"]
+
+
+class Watchdog(keras.callbacks.Callback):
+    """Stops a run that has failed, with a one-line diagnosis (`TrainingFailure`).
+
+    It triggers on:
+    - NaN or Inf in a loss (checked every step) or in a weight (every epoch);
+    - a discriminator that wins outright: mean D(fake) under `d_fake_floor`
+      for `patience` epochs in a row, when G's gradient has vanished;
+    - class collapse seen by `Evaluate`: fewer than 10 classes covered, or
+      one class above `max_class_share`, in `patience` evaluations in a row,
+      while the classifier is confident (mean confidence at least
+      `min_confidence`) that the samples are digits at all. Early samples
+      are blobs that the classifier spreads over a few classes at low
+      confidence; that is not collapse (real digits score 0.99, noise 0.71).
+
+    Put it before `Checkpoint`: the exception ends `fit()` before the bad
+    epoch is saved, so the last good checkpoint stays.
+    """
+
+    def __init__(self, patience=3, d_fake_floor=0.01, max_class_share=0.3, min_confidence=0.8):
+        super().__init__()
+        self.patience = patience
+        self.d_fake_floor = d_fake_floor
+        self.max_class_share = max_class_share
+        self.min_confidence = min_confidence
+        self.won_epochs = 0
+        self.collapsed_evaluations = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name in ("d_loss", "g_loss"):
+            value = float(np.mean((logs or {}).get(name, 0.0)))
+            if not np.isfinite(value):
+                raise TrainingFailure(
+                    f"{name} became {value} at epoch {self.epoch}, step {batch + 1}: training diverged "
+                    "(try a lower --lr); the last good checkpoint is kept"
+                )
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if not all_finite(self.model):
+            raise TrainingFailure(
+                f"NaN or Inf in the weights after epoch {epoch + 1}: training diverged "
+                "(try a lower --lr); the last good checkpoint is kept"
+            )
+        d_fake = float(np.mean(logs.get("d_fake", 1.0)))
+        self.won_epochs = self.won_epochs + 1 if d_fake < self.d_fake_floor else 0
+        if self.won_epochs >= self.patience:
+            raise TrainingFailure(
+                f"the discriminator has won outright for {self.won_epochs} epochs (mean D(fake)={d_fake:.4f}, "
+                f"g_loss={float(np.mean(logs.get('g_loss', 0))):.2f}): G gets no useful gradient; "
+                "restart with another --seed or a lower --lr"
+            )
+        covered, top = logs.get("classes_covered"), logs.get("max_class_share")
+        if covered is None:
+            return  # no evaluation this epoch
+        confident = logs.get("confidence", 1.0) >= self.min_confidence
+        collapsed = confident and (covered < 10 or top > self.max_class_share)
+        self.collapsed_evaluations = self.collapsed_evaluations + 1 if collapsed else 0
+        if self.collapsed_evaluations >= self.patience:
+            raise TrainingFailure(
+                f"class collapse after epoch {epoch + 1}: {covered} of 10 digits covered, largest class "
+                f"{top:.0%} of samples, in {self.collapsed_evaluations} evaluations in a row; "
+                "the last good checkpoint is kept"
+            )

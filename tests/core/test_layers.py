@@ -1,0 +1,91 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gan.core.layers import FusedBatchNormalization, LatentCode, latent_code
+
+
+def twin_layers(shape, **kwargs):
+    """A fused and a plain batch norm with the same (non-trivial) weights and statistics."""
+    fused, plain = FusedBatchNormalization(**kwargs), keras.layers.BatchNormalization(**kwargs)
+    fused.build(shape)
+    plain.build(shape)
+    rng = np.random.default_rng(1)
+    for variable in fused.weights:
+        variable.assign(rng.uniform(0.5, 1.5, variable.shape).astype("float32"))
+    plain.set_weights(fused.get_weights())
+    return fused, plain
+
+
+def outputs_and_gradients(layer, x):
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x, training=True)
+        # A loss that weighs every output differently, so every gradient term counts.
+        loss = tf.reduce_sum(y * tf.cos(tf.reshape(tf.range(tf.size(y), dtype="float32"), tf.shape(y))))
+    grads = tape.gradient(loss, [x, layer.gamma, layer.beta])
+    return [y.numpy()] + [g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("shape", [(16, 5, 5, 6), (16, 12)])
+def test_training_matches_keras_batch_norm(shape):
+    x = np.random.default_rng(0).normal(2.0, 3.0, shape).astype("float32")
+    fused, plain = twin_layers(shape, momentum=0.9)
+    for got, want in zip(outputs_and_gradients(fused, x), outputs_and_gradients(plain, x)):
+        np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-4)
+    # Same moving statistics: the fused kernel's unbiased variance is converted back.
+    for got, want in zip(fused.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(got, want, atol=1e-6, rtol=1e-5)
+    assert not np.allclose(plain.moving_mean.numpy(), 1.0)  # they did move
+    # Inference uses the moving statistics, as Keras does.
+    np.testing.assert_allclose(fused(x, training=False), plain(x, training=False), atol=1e-5)
+
+
+def op_types(layer, shape):
+    fn = tf.function(lambda x: layer(x, training=True))
+    return {op.type for op in fn.get_concrete_function(tf.TensorSpec(shape)).graph.get_operations()}
+
+
+def test_training_runs_the_fused_kernel():
+    assert "FusedBatchNormV3" in op_types(FusedBatchNormalization(), (8, 4, 4, 3))
+    assert "FusedBatchNormV3" in op_types(FusedBatchNormalization(), (8, 3))
+
+
+def test_falls_back_where_the_kernel_does_not_apply():
+    # Channels-first, and a 3-d input: Keras' own ops.
+    assert "FusedBatchNormV3" not in op_types(FusedBatchNormalization(axis=1), (8, 3, 4, 4))
+    assert "FusedBatchNormV3" not in op_types(FusedBatchNormalization(), (8, 4, 3))
+
+
+def test_synchronized_across_replicas_keeps_global_statistics(monkeypatch):
+    # With several replicas in sync the statistics must cover the global
+    # batch, which the fused kernel cannot: the layer takes Keras' path
+    # (tests/test_distribute.py checks that 2 replicas then train dcgan exactly as 1 device).
+    replicas = type("Context", (), {"num_replicas_in_sync": 2, "all_reduce": lambda self, op, value: value})()
+    monkeypatch.setattr(tf.distribute, "get_replica_context", lambda: replicas)
+    assert "FusedBatchNormV3" not in op_types(FusedBatchNormalization(synchronized=True), (8, 3))
+    assert "FusedBatchNormV3" in op_types(FusedBatchNormalization(synchronized=False), (8, 3))
+
+
+def test_latent_code_is_uniform_and_one_hot():
+    z = np.random.default_rng(0).standard_normal((50_000, 12)).astype("float32")
+    codes = keras.ops.convert_to_numpy(latent_code(z, 10))
+    np.testing.assert_array_equal(codes, z[:, :10].argmax(axis=1))
+    shares = np.bincount(codes, minlength=10) / len(codes)
+    assert np.all(np.abs(shares - 0.1) < 0.006)  # uniform: 10% each
+    out = keras.ops.convert_to_numpy(LatentCode(10)(z))
+    assert out.shape == (50_000, 12)
+    np.testing.assert_array_equal(out[:, :10], np.eye(10, dtype="float32")[codes])
+    np.testing.assert_array_equal(out[:, 10:], z[:, 10:])  # the rest of z passes through
+
+
+def test_latent_code_layer_round_trips_through_a_keras_file(tmp_path):
+    z_in = keras.Input((16,))
+    model = keras.Model(z_in, keras.layers.Dense(3)(LatentCode(4)(z_in)))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.layers[1].codes == 4
+    z = np.random.default_rng(1).standard_normal((5, 16)).astype("float32")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(z)), keras.ops.convert_to_numpy(model(z)))

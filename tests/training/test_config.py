@@ -1,0 +1,101 @@
+"""TrainConfig: JSON round trips, per-architecture defaults, and validation that names the argument."""
+
+import dataclasses
+import math
+
+import pytest
+
+from keras_gan.core.architectures import get_arch
+from keras_gan.errors import UserError
+from keras_gan.training.config import TrainConfig
+
+
+def test_json_round_trip(tmp_path):
+    config = TrainConfig(arch="gan", epochs=3, lr=1e-3, from_logits=False, data="x.npz")
+    config.to_json(tmp_path / "config.json")
+    assert TrainConfig.from_json(tmp_path / "config.json") == config
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"arch": "gan", "epochz": 3}', r"unknown keys \['epochz'\]"),
+        ("[1, 2]", "expected a JSON object of TrainConfig fields. Received: list"),
+        ('{"arch": ', "cannot read config"),
+        ("", "cannot read config"),
+    ],
+)
+def test_bad_config_files_are_refused(tmp_path, text, message):
+    (tmp_path / "config.json").write_text(text)
+    with pytest.raises(UserError, match=message):
+        TrainConfig.from_json(tmp_path / "config.json")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(arch="resnet"), r"`arch` must be one of \['cdcgan', 'cgan', 'dcgan', 'gan'\]. Received: arch='resnet'"),
+        (dict(epochs=0), r"`epochs` must be a positive integer. Received: epochs=0"),
+        (dict(epochs=2.0), r"`epochs` must be a positive integer. Received: epochs=2.0"),
+        (dict(epochs=True), r"`epochs` must be a positive integer. Received: epochs=True"),
+        (dict(batch_size=-1), r"`batch_size` must be a positive integer. Received: batch_size=-1"),
+        (dict(latent_dim=0), r"`latent_dim` must be an integer in \[1, 4096\]"),
+        (dict(latent_dim=10**9), r"`latent_dim` must be an integer in \[1, 4096\]"),
+        (dict(grid_size=1000), r"`grid_size` must be an integer in \[1, 32\]"),
+        (dict(eval_n=10**12), r"`eval_n` must be an integer in \[1, 100000\]"),
+        (dict(seed=-1), r"`seed` must be an integer in \[0, 2147483647\]"),
+        (dict(lr=0.0), r"`lr` must be in \(0, 1\]. Received: lr=0.0"),
+        (dict(lr=math.nan), r"`lr` must be in \(0, 1\]. Received: lr=nan"),
+        (dict(lr="fast"), r"`lr` must be in \(0, 1\]. Received: lr='fast'"),
+        (dict(d_lr=-1e-4), r"`d_lr` must be in \(0, 1\]. Received: d_lr=-0.0001"),
+        (dict(beta1=1.0), r"`beta1` must be in \[0, 1\)"),
+        (dict(ema=1.0), r"`ema` must be in \[0, 1\) \(0 turns it off\). Received: ema=1.0"),
+        (dict(ema=-0.5), r"`ema` must be in \[0, 1\)"),
+        (dict(from_logits="yes"), r"`from_logits` must be True or False"),
+        (dict(strategy="gpu"), r"`strategy` must be one of \['auto'"),
+        (dict(jit=True, strategy="mirrored"), "`jit` does not work with strategy mirrored"),
+        (dict(tpu="grpc://x:8470"), "`tpu` needs strategy tpu"),
+        (dict(eval_every=-2), r"`eval_every` must be 0 \(off\) or a positive integer. Received: eval_every=-2"),
+    ],
+)
+def test_validate_names_the_bad_argument(change, message):
+    with pytest.raises(UserError, match=message) as error:
+        dataclasses.replace(TrainConfig(), **change).validate()
+    assert error.value.argument == next(iter(change)) or error.value.argument in change
+
+
+def test_defaults_are_valid():
+    TrainConfig().validate()
+
+
+def test_none_fields_take_the_architectures_own_defaults():
+    for arch in ("gan", "dcgan", "cgan", "cdcgan"):
+        config = TrainConfig(arch=arch).validate()
+        for name, value in get_arch(arch).defaults.items():
+            assert getattr(config, name) == value
+    assert TrainConfig(arch="gan", epochs=2).validate().epochs == 2  # a given value wins
+
+
+def test_d_lr_defaults_to_the_architectures_own_or_lr():
+    assert TrainConfig(arch="dcgan").validate().d_lr == get_arch("dcgan").defaults["d_lr"] == 4e-4
+    assert "d_lr" not in get_arch("gan").defaults
+    assert TrainConfig(arch="gan", lr=3e-4).validate().d_lr == 3e-4  # no default of its own: D follows lr
+    assert TrainConfig(arch="dcgan", d_lr=1e-4).validate().d_lr == 1e-4
+
+
+def test_latent_dim_must_leave_room_beyond_the_latent_code():
+    with pytest.raises(UserError, match=r"`latent_dim` must exceed 10 for arch dcgan.*Received: latent_dim=10"):
+        TrainConfig(arch="dcgan", latent_dim=10).validate()
+    TrainConfig(arch="dcgan", latent_dim=11).validate()
+    TrainConfig(arch="gan", latent_dim=2).validate()  # no latent code
+
+
+def test_a_config_from_before_d_lr_keeps_one_learning_rate(tmp_path):
+    # Resuming such a run must not change D's learning rate under it.
+    (tmp_path / "config.json").write_text('{"arch": "dcgan", "lr": 0.0001}')
+    assert TrainConfig.from_json(tmp_path / "config.json").validate().d_lr == 1e-4
+
+
+def test_every_field_has_help_text():
+    for field in dataclasses.fields(TrainConfig):
+        assert len(TrainConfig.help(field.name)) > 10

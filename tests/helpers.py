@@ -38,14 +38,19 @@ def real_batch(n=16, seed=0):
     return (x[..., None].astype("float32") / 127.5 - 1.0).astype("float32"), y.astype("int32")
 
 
-def make_gan(arch, from_logits=True, seed=0, **compile_kwargs):
-    """A compiled `GAN` of `arch` with fresh weights from `seed`."""
+def make_gan(arch, from_logits=True, seed=0, objective=None, **compile_kwargs):
+    """A compiled `GAN` of `arch` with fresh weights from `seed`.
+
+    `objective` holds the GAN's `loss`, `r1`, `r2` and `reg_every`; D loses
+    its batch norm when that includes a gradient penalty, as in training.
+    """
+    objective = dict(objective or {})
     keras.utils.set_random_seed(seed)
     spec = get_arch(arch)
-    generator, discriminator = spec.networks(from_logits=from_logits)
-    gan = GAN(
-        generator, discriminator, from_logits=from_logits, seed=seed, num_classes=10 if spec.conditional else None
-    )
+    penalized = objective.get("r1") or objective.get("r2") or objective.get("loss") == "wgan-gp"
+    generator, discriminator = spec.networks(from_logits=from_logits, d_batch_norm=not penalized)
+    num_classes = 10 if spec.conditional else None
+    gan = GAN(generator, discriminator, from_logits=from_logits, seed=seed, num_classes=num_classes, **objective)
     gan.compile(**compile_kwargs)
     return gan
 

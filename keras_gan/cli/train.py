@@ -11,6 +11,7 @@ import shlex
 
 from keras_gan.cli.common import OneLineErrorParser, run
 from keras_gan.core.architectures import ARCHITECTURES
+from keras_gan.core.losses import OBJECTIVES
 from keras_gan.errors import Interrupted
 from keras_gan.export import FORMATS, export
 from keras_gan.training import run as training
@@ -49,6 +50,8 @@ def build_parser(prog="keras-gan train"):
             parser.add_argument(flag(field.name), choices=sorted(ARCHITECTURES), **kwargs)
         elif field.name == "strategy":
             parser.add_argument(flag(field.name), choices=STRATEGIES, **kwargs)
+        elif field.name == "loss":
+            parser.add_argument(flag(field.name), choices=list(OBJECTIVES), **kwargs)
         else:
             parser.add_argument(flag(field.name), type=_ARG_TYPES[field.type], **kwargs)
     parser.add_argument(

@@ -36,7 +36,7 @@ class ArchSpec:
 
     Args:
         name: The `--arch` value.
-        build: `(latent_dim, from_logits[, num_classes]) -> (generator, discriminator)`.
+        build: `(latent_dim, from_logits, d_batch_norm[, num_classes]) -> (generator, discriminator)`.
         summary: One line for `--help` and the docs.
         conditional: G takes `[z, labels]` and D `[images, labels]`.
         codes: Values of the InfoGAN code that G reads off z and D's code
@@ -52,11 +52,16 @@ class ArchSpec:
     codes: int = 0
     defaults: Mapping = dataclasses.field(default_factory=dict)
 
-    def networks(self, latent_dim=100, from_logits=True):
-        """Builds a fresh (generator, discriminator) pair."""
+    def networks(self, latent_dim=100, from_logits=True, d_batch_norm=True):
+        """Builds a fresh (generator, discriminator) pair.
+
+        `d_batch_norm=False` drops batch norm from D (under a gradient
+        penalty, whose per-sample gradients batch norm would mix).
+        """
+        kwargs = dict(latent_dim=latent_dim, from_logits=from_logits, d_batch_norm=d_batch_norm)
         if self.conditional:
-            return self.build(latent_dim=latent_dim, from_logits=from_logits, num_classes=NUM_CLASSES)
-        return self.build(latent_dim=latent_dim, from_logits=from_logits)
+            kwargs["num_classes"] = NUM_CLASSES
+        return self.build(**kwargs)
 
 
 ARCHITECTURES = {}
@@ -83,9 +88,9 @@ def get_arch(name):
     return ARCHITECTURES[name]
 
 
-def build_networks(arch, latent_dim=100, from_logits=True):
+def build_networks(arch, latent_dim=100, from_logits=True, d_batch_norm=True):
     """Builds the (generator, discriminator) pair registered as `arch`."""
-    return get_arch(arch).networks(latent_dim, from_logits)
+    return get_arch(arch).networks(latent_dim, from_logits, d_batch_norm)
 
 
 # --- Shared heads and inputs -------------------------------------------------
@@ -170,12 +175,12 @@ def _mlp_discriminator_body(images, dropout=0.0):
 
 
 @register("gan", "fully connected: G 100-128-256-512-784, D 784-512-256-1", epochs=30)
-def build_mlp_pair(latent_dim=100, from_logits=True):
+def build_mlp_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
     """The seed's fully connected GAN.
 
     G: z -> 128 -> 256 -> 512 -> 784 (tanh) -> 28x28x1.
     D: 784 -> 512 -> 256 -> 1. LeakyReLU(0.2) between hidden layers, and
-    dropout 0.4 after them in D.
+    dropout 0.4 after them in D. (No batch norm, so `d_batch_norm` changes nothing.)
     """
     # Dropout in D keeps G from settling on the easy digits; in cgan it cost
     # label agreement, so only here.
@@ -184,7 +189,7 @@ def build_mlp_pair(latent_dim=100, from_logits=True):
 
 
 @register("cgan", "gan conditioned on the digit (projection D)", conditional=True, epochs=40)
-def build_conditional_mlp_pair(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
+def build_conditional_mlp_pair(latent_dim=100, from_logits=True, d_batch_norm=True, num_classes=NUM_CLASSES):
     """`gan` conditioned on the digit: G sees [z, embed(label)], D (without dropout) a projection head."""
     return _build_pair(_mlp_generator_body, _mlp_discriminator_body, latent_dim, from_logits, num_classes)
 
@@ -213,11 +218,11 @@ def _dcgan_generator_body(x, g=128):
     return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(x)  # 28x28
 
 
-def _dcgan_discriminator_body(images, d=128):
+def _dcgan_discriminator_body(images, d=128, batch_norm=True):
     """Images -> flattened 4x4x`d` features."""
     x = _down_block(images, d // 4, batch_norm=False)  # 14x14, no batch norm on the input layer
-    x = _down_block(x, d // 2)  # 7x7
-    x = _down_block(x, d)  # 4x4
+    x = _down_block(x, d // 2, batch_norm)  # 7x7
+    x = _down_block(x, d, batch_norm)  # 4x4
     return layers.Flatten()(x)
 
 
@@ -249,7 +254,7 @@ DCGAN_WIDTHS = (96, 64)
     epochs=60,
     d_lr=4e-4,  # two time-scale rule (Heusel et al. 2017)
 )
-def build_conv_pair(latent_dim=100, from_logits=True):
+def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
     """A DCGAN (Radford et al. 2015) sized for MNIST on a CPU, with an InfoGAN code.
 
     G: z -> Dense projection to 7x7x96 -> ConvT(96, s1) 7x7 -> ConvT(48, s2)
@@ -258,12 +263,12 @@ def build_conv_pair(latent_dim=100, from_logits=True):
     the one-hot code they pick (`LatentCode`).
     D: Conv(16, s2) 14x14 -> Conv(32, s2) 7x7 -> Conv(64, s2) 4x4 -> one
     logit, and a 10-way code head beside it; LeakyReLU(0.2), batch norm on
-    every layer but the input one.
+    every layer but the input one (unless `d_batch_norm` is False).
     """
     g, d = DCGAN_WIDTHS
     return _build_pair(
         functools.partial(_dcgan_generator_body, g=g),
-        functools.partial(_dcgan_discriminator_body, d=d),
+        functools.partial(_dcgan_discriminator_body, d=d, batch_norm=d_batch_norm),
         latent_dim,
         from_logits,
         codes=DCGAN_CODES,
@@ -271,6 +276,7 @@ def build_conv_pair(latent_dim=100, from_logits=True):
 
 
 @register("cdcgan", "dcgan conditioned on the digit (projection D)", conditional=True, epochs=16)
-def build_conditional_conv_pair(latent_dim=100, from_logits=True, num_classes=NUM_CLASSES):
+def build_conditional_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, num_classes=NUM_CLASSES):
     """`dcgan` at widths 128/128, conditioned on the digit: G sees [z, embed(label)], D a projection head."""
-    return _build_pair(_dcgan_generator_body, _dcgan_discriminator_body, latent_dim, from_logits, num_classes)
+    body = functools.partial(_dcgan_discriminator_body, batch_norm=d_batch_norm)
+    return _build_pair(_dcgan_generator_body, body, latent_dim, from_logits, num_classes)

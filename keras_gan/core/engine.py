@@ -4,8 +4,10 @@ import contextlib
 
 import keras
 import numpy as np
+from keras import ops
 
-from keras_gan.core import losses
+from keras_gan.core import losses, penalties
+from keras_gan.errors import invalid
 
 # The one part of the engine that differs per backend: how a step gets its gradients.
 if keras.backend.backend() == "jax":
@@ -47,7 +49,9 @@ class GAN(BackendStep, keras.Model):
     Each `train_step` first updates D on a real batch and a generated batch,
     then updates G on fresh noise, scored against the "valid" label. Calling
     the model on noise runs the generator. `train_step` comes from
-    `BackendStep` (GradientTape on TensorFlow, stateless on JAX).
+    `BackendStep` (GradientTape on TensorFlow, stateless on JAX); what the
+    two updates minimise comes from hooks here: `d_objective`,
+    `g_objective`, `penalty` and `code_loss`.
 
     A conditional GAN (`num_classes` set) uses the same step: its generator
     takes `[z, labels]`, its discriminator `[images, labels]`, real batches
@@ -69,6 +73,11 @@ class GAN(BackendStep, keras.Model):
         seed: Seed of the noise stream; `None` for a random one.
         num_classes: Number of labels of a conditional GAN; `None` for an
             unconditional one.
+        loss: The objective, a key of `keras_gan.core.losses.OBJECTIVES`.
+        r1: Weight gamma of the R1 penalty on real images (0: off).
+        r2: Weight gamma of the R2 penalty on generated images (0: off).
+        reg_every: Compute the gradient penalties every this many steps,
+            scaled by it (lazy regularization, Karras et al. 2020).
         **kwargs: Forwarded to `keras.Model`.
 
     Example:
@@ -81,7 +90,18 @@ class GAN(BackendStep, keras.Model):
     """
 
     def __init__(
-        self, generator, discriminator, latent_dim=100, from_logits=True, seed=None, num_classes=None, **kwargs
+        self,
+        generator,
+        discriminator,
+        latent_dim=100,
+        from_logits=True,
+        seed=None,
+        num_classes=None,
+        loss="bce",
+        r1=0.0,
+        r2=0.0,
+        reg_every=1,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.generator = generator
@@ -90,6 +110,16 @@ class GAN(BackendStep, keras.Model):
         self.from_logits = from_logits
         self.seed = seed
         self.num_classes = num_classes
+        self.loss = loss
+        self.objective = losses.get_objective(loss, from_logits)
+        for name, value in (("r1", r1), ("r2", r2)):
+            if not value >= 0:
+                raise invalid(name, value, "a weight >= 0 (0: off)")
+        if isinstance(reg_every, bool) or not isinstance(reg_every, int) or reg_every < 1:
+            raise invalid("reg_every", reg_every, "a positive integer")
+        self.r1 = float(r1)
+        self.r2 = float(r2)
+        self.reg_every = reg_every
         self.codes = _code_values(discriminator)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -101,6 +131,8 @@ class GAN(BackendStep, keras.Model):
         # How well D recovers G's code: ln(codes) while G ignores it, near 0
         # once every code draws something D can tell apart.
         self.code_loss_tracker = keras.metrics.Mean(name="code_loss")
+        # The gradient penalties' share of D's loss, as applied (lazily: k times, every k steps).
+        self.penalty_tracker = keras.metrics.Mean(name="d_penalty")
         # Both sub-networks are built; this lets fit() run under a
         # tf.distribute strategy without a symbolic build of the whole model.
         self.built = True
@@ -120,7 +152,16 @@ class GAN(BackendStep, keras.Model):
     @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
-        return trackers + [self.code_loss_tracker] if self.codes else trackers
+        if self.codes:
+            trackers.append(self.code_loss_tracker)
+        if self.penalized:
+            trackers.append(self.penalty_tracker)
+        return trackers
+
+    @property
+    def penalized(self):
+        """Whether D's loss has a gradient penalty (R1, R2, or the objective's own)."""
+        return bool(self.r1 or self.r2 or self.objective.gradient_penalty)
 
     @property
     def conditional(self):
@@ -189,6 +230,53 @@ class GAN(BackendStep, keras.Model):
         """D's raw output as (outputs [batch, 1], code logits [batch, codes] or `None`)."""
         return tuple(outputs) if self.codes else (outputs, None)
 
+    def d_objective(self, real_outputs, fake_outputs, global_batch_size):
+        """D's loss from its outputs on a real and a generated batch (the chosen objective)."""
+        return self.objective.d_loss(real_outputs, fake_outputs, self.from_logits, global_batch_size)
+
+    def g_objective(self, fake_outputs, real_outputs, global_batch_size):
+        """G's loss; `real_outputs` is used (and needed) only by a relativistic objective."""
+        return self.objective.g_loss(fake_outputs, real_outputs, self.from_logits, global_batch_size)
+
+    def penalty(self, input_gradient, real_images, fake_images, interpolation, global_batch_size, step):
+        """The gradient penalties of D's loss: R1 on reals, R2 on fakes, and the objective's own.
+
+        Args:
+            input_gradient: `(images, on) -> grad_images sum(D(images))`, the
+                backend's gradient of D with respect to its input; `on` is
+                "real", "fake" or "interpolates", which picks the labels of
+                a conditional D.
+            real_images: The real batch.
+            fake_images: The generated batch (no gradient flows to G).
+            interpolation: One weight in [0, 1] per sample, for the
+                objective's penalty on interpolates.
+            global_batch_size: Divides the summed per-example penalties.
+            step: D's step count; with `reg_every` = k the penalties are
+                computed on every k-th step only, multiplied by k.
+
+        Returns:
+            A float32 scalar (0 when no penalty is on).
+        """
+
+        def terms():
+            total = ops.zeros((), "float32")
+            if self.r1:
+                total += penalties.zero_centered(input_gradient(real_images, "real"), self.r1, global_batch_size)
+            if self.r2:
+                total += penalties.zero_centered(input_gradient(fake_images, "fake"), self.r2, global_batch_size)
+            if self.objective.gradient_penalty:
+                mixed = penalties.interpolate(real_images, fake_images, interpolation)
+                gradients = input_gradient(mixed, "interpolates")
+                total += penalties.one_centered(gradients, self.objective.gradient_penalty, global_batch_size)
+            return total
+
+        if not self.penalized:
+            return ops.zeros((), "float32")
+        if self.reg_every == 1:
+            return terms()
+        due = ops.equal(ops.mod(ops.cast(step, "int64"), self.reg_every), 0)
+        return ops.cond(due, lambda: terms() * float(self.reg_every), lambda: ops.zeros((), "float32"))
+
     def code_loss(self, code_logits, z, global_batch_size):
         """The InfoGAN term both networks add on generated images; 0 without latent codes."""
         if not self.codes:
@@ -204,6 +292,10 @@ class GAN(BackendStep, keras.Model):
             from_logits=self.from_logits,
             seed=self.seed,
             num_classes=self.num_classes,
+            loss=self.loss,
+            r1=self.r1,
+            r2=self.r2,
+            reg_every=self.reg_every,
         )
         return config
 

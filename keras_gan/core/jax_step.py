@@ -54,6 +54,10 @@ class JaxStep:
         """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
+    def uniform_weights(self, batch_size):
+        """One weight ~ U[0, 1] per sample [batch_size], for the objective's penalty on interpolates."""
+        return keras.random.uniform((batch_size,), seed=self.seed_generator)
+
     def uniform_labels(self, batch_size):
         return keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
 
@@ -76,6 +80,7 @@ class JaxStep:
         # Noise and labels for both updates, from the seed state carried in `state`.
         with keras.StatelessScope(state_mapping=[(self.seed_generator.state, seed.take(non_trainable)[0])]) as scope:
             fake_labels, z_d = self.sample_labels(batch_size), self.sample_noise(batch_size)
+            interpolation = self.uniform_weights(batch_size) if self.objective.gradient_penalty else None
             g_labels, z_g = self.sample_labels(batch_size), self.sample_noise(batch_size)
         non_trainable = seed.put(non_trainable, [scope.get_current_value(self.seed_generator.state)])
 
@@ -89,6 +94,7 @@ class JaxStep:
         d_weights, d_state = d_train.take(trainable), d_fixed.take(non_trainable)
         n_d = len(self.d_optimizer.variables)
         d_opt, g_opt = optimizer_values[:n_d], optimizer_values[n_d:]
+        d_step = _Subset(self.d_optimizer.variables, [self.d_optimizer.iterations]).take(d_opt)[0]
 
         # D step: G makes the fakes (its batch norm statistics move, as on TensorFlow).
         fakes, g_state = G.stateless_call(g_weights, g_state, g_inputs(z_d, fake_labels), training=True)
@@ -98,14 +104,31 @@ class JaxStep:
             outputs, d_state = D.stateless_call(d_weights, d_state, d_inputs(images, labels), training=True)
             return self.split_outputs(outputs), d_state
 
+        def input_gradient(d_weights, d_state):
+            # `TensorFlowStep.input_gradient` with jax.grad; D's state changes in this pass are dropped.
+            labels = {"real": real_labels, "fake": fake_labels, "interpolates": real_labels}
+
+            def gradient(images, on):
+                def total(x):
+                    (outputs, _), _ = discriminate(d_weights, d_state, x, labels[on])
+                    return jax.numpy.sum(outputs.astype("float32"))
+
+                return jax.grad(total)(images.astype("float32"))
+
+            return gradient
+
         def d_loss_fn(d_weights, d_state):
+            gradient = input_gradient(d_weights, d_state)
             (real_outputs, _), d_state = discriminate(d_weights, d_state, real_images, real_labels)
             (fake_outputs, code_logits), d_state = discriminate(d_weights, d_state, fakes, fake_labels)
-            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, batch_size)
+            d_loss = self.d_objective(real_outputs, fake_outputs, batch_size)
+            penalty = self.penalty(
+                gradient, real_images, jax.lax.stop_gradient(fakes), interpolation, batch_size, d_step
+            )
             code_loss = self.code_loss(code_logits, z_d, batch_size)
-            return d_loss + code_loss, (d_state, d_loss, code_loss, real_outputs, fake_outputs)
+            return d_loss + penalty + code_loss, (d_state, d_loss, penalty, code_loss, real_outputs, fake_outputs)
 
-        (_, (d_state, d_loss, code_loss, real_outputs, fake_outputs)), grads = jax.value_and_grad(
+        (_, (d_state, d_loss, penalty, code_loss, real_outputs, fake_outputs)), grads = jax.value_and_grad(
             d_loss_fn, has_aux=True
         )(d_weights, d_state)
         d_weights, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_weights)
@@ -114,7 +137,10 @@ class JaxStep:
         def g_loss_fn(g_weights, g_state, d_state):
             generated, g_state = G.stateless_call(g_weights, g_state, g_inputs(z_g, g_labels), training=True)
             (outputs, code_logits), d_state = discriminate(d_weights, d_state, generated, g_labels)
-            g_loss = losses.generator_loss(outputs, self.from_logits, batch_size)
+            real_outputs = None
+            if self.objective.relativistic:
+                (real_outputs, _), d_state = discriminate(d_weights, d_state, real_images, real_labels)
+            g_loss = self.g_objective(outputs, real_outputs, batch_size)
             return g_loss + self.code_loss(code_logits, z_g, batch_size), (g_state, d_state, g_loss)
 
         (_, (g_state, d_state, g_loss)), grads = jax.value_and_grad(g_loss_fn, has_aux=True)(
@@ -132,6 +158,7 @@ class JaxStep:
             "d_real": losses.to_probability(real_outputs, self.from_logits),
             "d_fake": losses.to_probability(fake_outputs, self.from_logits),
             "code_loss": code_loss,
+            "d_penalty": penalty,
         }
         for tracker in self.metrics:
             count = len(tracker.variables)

@@ -22,6 +22,24 @@ class TensorFlowStep:
         """Standard normal z [batch_size, latent_dim] from the model's seed stream."""
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._replica_seed())
 
+    def uniform_weights(self, batch_size):
+        """One weight ~ U[0, 1] per sample [batch_size], for the objective's penalty on interpolates."""
+        return tf.random.stateless_uniform((batch_size,), seed=self._replica_seed())
+
+    def input_gradient(self, real_labels, fake_labels):
+        """`(images, on) -> grad_images sum(D(images))` by a nested tape, in float32 (see `GAN.penalty`)."""
+        labels = {"real": real_labels, "fake": fake_labels, "interpolates": real_labels}
+
+        def gradient(images, on):
+            images = tf.cast(images, "float32")
+            with tf.GradientTape() as tape:
+                tape.watch(images)
+                outputs, _ = self.discriminate(images, labels[on], training=True)
+                total = tf.reduce_sum(tf.cast(outputs, "float32"))
+            return tape.gradient(total, images)
+
+        return gradient
+
     def uniform_labels(self, batch_size):
         return tf.random.stateless_uniform(
             (batch_size,), seed=self._replica_seed(), minval=0, maxval=self.num_classes, dtype="int32"
@@ -51,10 +69,12 @@ class TensorFlowStep:
         # Batches are (images, labels); labels matter only to a conditional GAN.
         real_images, labels = self.unpack(data)
         batch_size = tf.shape(real_images)[0]  # dynamic: the last batch may be smaller
-        # Losses are divided by the global batch: see keras_gan.losses.
+        # Losses are divided by the global batch: see keras_gan.core.losses.
         global_batch = ops.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, "float32")
-        d_loss, code_loss, real_outputs, fake_outputs = self.train_discriminator(real_images, labels, global_batch)
-        g_loss = self.train_generator(batch_size, global_batch)
+        d_loss, penalty, code_loss, real_outputs, fake_outputs = self.train_discriminator(
+            real_images, labels, global_batch
+        )
+        g_loss = self.train_generator(batch_size, global_batch, real_images, labels)
 
         # Each replica's loss is its share of the global mean. Weighting the
         # trackers by the local batch makes their cross-replica sums the true
@@ -66,6 +86,8 @@ class TensorFlowStep:
         self.d_fake_tracker.update_state(losses.to_probability(fake_outputs, self.from_logits))
         if self.codes:
             self.code_loss_tracker.update_state(code_loss * global_batch / local_batch, sample_weight=local_batch)
+        if self.penalized:
+            self.penalty_tracker.update_state(penalty * global_batch / local_batch, sample_weight=local_batch)
         results = {m.name: m.result() for m in self.metrics}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # fit() averages each value over the workers with reduce(axis=0),
@@ -77,26 +99,36 @@ class TensorFlowStep:
         """One D step on a real batch and a generated batch; G's weights are not touched.
 
         Returns:
-            (d_loss, the code loss on the fakes (0 without latent codes),
-            D's outputs on the real batch, D's outputs on the fakes).
+            (d_loss without penalties, the gradient penalties, the code loss
+            on the fakes (0 without latent codes), D's outputs on the real
+            batch, D's outputs on the fakes).
         """
         batch_size = tf.shape(real_images)[0]
         fake_labels = self.sample_labels(batch_size)
         z = self.sample_noise(batch_size)
         fake_images = self.generate(z, fake_labels, training=True)
+        # Drawn only when used, so that the other objectives' noise streams stay as they were.
+        interpolation = self.uniform_weights(batch_size) if self.objective.gradient_penalty else None
         with tf.GradientTape() as tape:
             real_outputs, _ = self.discriminate(real_images, real_labels, training=True)
             fake_outputs, code_logits = self.discriminate(fake_images, fake_labels, training=True)
-            d_loss = losses.discriminator_loss(real_outputs, fake_outputs, self.from_logits, global_batch)
+            d_loss = self.d_objective(real_outputs, fake_outputs, global_batch)
+            gradient = self.input_gradient(real_labels, fake_labels)
+            penalty = self.penalty(
+                gradient, real_images, fake_images, interpolation, global_batch, self.d_optimizer.iterations
+            )
             code_loss = self.code_loss(code_logits, z, global_batch)
             # A LossScaleOptimizer (float16) scales the loss here and unscales in apply().
-            scaled = self.d_optimizer.scale_loss(d_loss + code_loss)
+            scaled = self.d_optimizer.scale_loss(d_loss + penalty + code_loss)
         weights = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(scaled, weights), weights)
-        return d_loss, code_loss, real_outputs, fake_outputs
+        return d_loss, penalty, code_loss, real_outputs, fake_outputs
 
-    def train_generator(self, batch_size, global_batch):
+    def train_generator(self, batch_size, global_batch, real_images=None, real_labels=None):
         """One G step on fresh noise, scored against the "valid" label; D is not updated.
+
+        A relativistic objective also scores D on the real batch, which G's
+        loss compares with its fakes.
 
         Returns:
             g_loss (without the code loss).
@@ -106,7 +138,10 @@ class TensorFlowStep:
         with tf.GradientTape() as tape:
             generated = self.generate(z, labels, training=True)
             fake_outputs, code_logits = self.discriminate(generated, labels, training=True)
-            g_loss = losses.generator_loss(fake_outputs, self.from_logits, global_batch)
+            real_outputs = None
+            if self.objective.relativistic:
+                real_outputs, _ = self.discriminate(real_images, real_labels, training=True)
+            g_loss = self.g_objective(fake_outputs, real_outputs, global_batch)
             scaled = self.g_optimizer.scale_loss(g_loss + self.code_loss(code_logits, z, global_batch))
         weights = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, weights), weights)

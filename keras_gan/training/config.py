@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 from keras_gan.core.architectures import ARCHITECTURES, get_arch
+from keras_gan.core.losses import OBJECTIVES, get_objective
 from keras_gan.errors import UserError, invalid
 from keras_gan.files import atomic_write_text
 
@@ -56,6 +57,13 @@ class TrainConfig:
         0.999, "momentum of the moving average of G's weights that grids, evaluations and saved generators use (0: off)"
     )
     from_logits: bool = _field(True, "D outputs a logit and the loss applies the sigmoid (off: D ends in a sigmoid)")
+    loss: str = _field("bce", "the objective (docs/objectives.md): bce, hinge, lsgan, wgan-gp or rpgan")
+    r1: float = _field(0.0, "weight gamma of the R1 gradient penalty on real images (0: off)")
+    r2: float = _field(0.0, "weight gamma of the R2 gradient penalty on generated images (0: off)")
+    reg_every: int = _field(1, "compute the gradient penalties every N steps, N times as strong (lazy regularization)")
+    d_batch_norm: bool | None = _field(
+        None, "batch norm in D's hidden layers (default: on, unless a gradient penalty is used)"
+    )
     seed: int = _field(0, "seeds weights, data order and noise; the same seed repeats a CPU run")
     data: str = _field(
         "", "local MNIST: a .npz with x_train/y_train or a folder of IDX files (default: keras.datasets.mnist)"
@@ -119,6 +127,7 @@ class TrainConfig:
         _float_in(self, "d_lr", 0, 1, "in (0, 1]", low_open=True)
         _float_in(self, "beta1", 0, 1, "in [0, 1)", high_open=True)
         _float_in(self, "ema", 0, 1, "in [0, 1) (0 turns it off)", high_open=True)
+        _check_objective(self)
         for name in ("from_logits", "tensorboard", "mixed_precision"):
             if not isinstance(getattr(self, name), bool):
                 raise invalid(name, getattr(self, name), "True or False")
@@ -155,6 +164,28 @@ class TrainConfig:
         if "d_lr" not in values and "lr" in values:
             values["d_lr"] = values["lr"]  # a run from before d_lr: both networks shared lr
         return cls(**values)
+
+
+def _check_objective(config):
+    if config.loss not in OBJECTIVES:
+        raise invalid("loss", config.loss, f"one of {list(OBJECTIVES)}")
+    if not isinstance(config.from_logits, bool):
+        raise invalid("from_logits", config.from_logits, "True or False")
+    get_objective(config.loss, config.from_logits)  # refuses from_logits=False where it makes no sense
+    _float_in(config, "r1", 0, 1e6, "a weight in [0, 1e6] (0: off)")
+    _float_in(config, "r2", 0, 1e6, "a weight in [0, 1e6] (0: off)")
+    _int_in(config, "reg_every", 1, 10_000, "an integer in [1, 10000]")
+    penalized = bool(config.r1 or config.r2 or OBJECTIVES[config.loss].gradient_penalty)
+    if config.d_batch_norm is None:
+        config.d_batch_norm = not penalized
+    elif not isinstance(config.d_batch_norm, bool):
+        raise invalid("d_batch_norm", config.d_batch_norm, "True, False or None (off under a gradient penalty)")
+    elif config.d_batch_norm and penalized:
+        raise UserError(
+            "`d_batch_norm` cannot be on with a gradient penalty: batch norm mixes the samples of a batch, "
+            "so the penalty's per-sample gradient would not be per sample",
+            argument="d_batch_norm",
+        )
 
 
 def _check_strategy(config):

@@ -38,7 +38,9 @@ def build_model(config):
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
     try:
-        generator, discriminator = get_arch(config.arch).networks(config.latent_dim, config.from_logits)
+        generator, discriminator = get_arch(config.arch).networks(
+            config.latent_dim, config.from_logits, config.d_batch_norm
+        )
     finally:
         keras.mixed_precision.set_global_policy(previous)
     gan = GAN(
@@ -48,6 +50,10 @@ def build_model(config):
         from_logits=config.from_logits,
         seed=config.seed,
         num_classes=NUM_CLASSES if get_arch(config.arch).conditional else None,
+        loss=config.loss,
+        r1=config.r1,
+        r2=config.r2,
+        reg_every=config.reg_every,
     )
 
     def optimizer(lr, ema=0.0):

@@ -24,6 +24,67 @@ def test_one_train_step_moves_both_networks(arch):
     assert 0 <= logs["d_real"] <= 1 and 0 <= logs["d_fake"] <= 1
 
 
+OBJECTIVE_CASES = [
+    {"loss": "hinge"},
+    {"loss": "lsgan"},
+    {"loss": "wgan-gp"},
+    {"loss": "rpgan", "r1": 0.1, "r2": 0.1},
+    {"loss": "bce", "r1": 1.0},
+    {"loss": "bce", "r1": 1.0, "reg_every": 2},
+]
+
+
+@pytest.mark.parametrize("objective", OBJECTIVE_CASES, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+@pytest.mark.parametrize("arch", ["dcgan", "cgan"])
+def test_one_step_of_every_objective_moves_both_networks(arch, objective):
+    gan = make_gan(arch, objective=objective)
+    g_before = snapshot(gan.generator.trainable_variables)
+    d_before = snapshot(gan.discriminator.trainable_variables)
+    logs = gan.train_on_batch(*real_batch(), return_dict=True)
+    assert all(changed(g_before, gan.generator.trainable_variables))
+    moved = dict(
+        zip(
+            [v.path for v in gan.discriminator.trainable_variables],
+            changed(d_before, gan.discriminator.trainable_variables),
+        )
+    )
+    output_bias = next(p for p in moved if p.startswith(("d_out", "d_logit")) and p.endswith("bias"))
+    if objective["loss"] in ("wgan-gp", "rpgan"):
+        # D(fake) - D(x) cannot see D's output bias, and neither can a gradient penalty.
+        assert not moved.pop(output_bias)
+    elif objective["loss"] == "hinge":
+        moved.pop(output_bias)  # its margins cancel the bias' gradient while every output is inside them
+    assert all(moved.values())
+    assert all(np.isfinite(v) for v in logs.values())
+    penalized = objective.get("r1") or objective["loss"] == "wgan-gp"
+    assert ("d_penalty" in logs) == bool(penalized)
+    if penalized:
+        assert logs["d_penalty"] > 0  # the first step (step 0) is a regularization step, lazy or not
+
+
+def test_wgan_gp_trains_three_steps_and_stays_finite():
+    gan = make_gan("dcgan", objective={"loss": "wgan-gp"})
+    for _ in range(3):
+        logs = gan.train_on_batch(*real_batch(), return_dict=True)
+    assert all(np.isfinite(v) for v in logs.values())
+    weights = gan.generator.weights + gan.discriminator.weights
+    assert all(np.isfinite(keras.ops.convert_to_numpy(w)).all() for w in weights)
+
+
+def test_the_relativistic_generator_loss_sees_the_real_batch():
+    """rpgan's G loss depends on D(x): brightening the real batch changes it; bce's does not."""
+    results = {}
+    for loss in ("rpgan", "bce"):
+        values = []
+        for scale in (1.0, -1.0):
+            gan = make_gan("gan", objective={"loss": loss}, g_optimizer=keras.optimizers.SGD(0.0))
+            images, labels = real_batch()
+            values.append(float(gan.train_generator(16, 16.0, images * scale, labels)))
+        results[loss] = values
+    assert results["rpgan"][0] != pytest.approx(results["rpgan"][1])
+    assert results["bce"][0] == pytest.approx(results["bce"][1])
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_discriminator_update_does_not_touch_generator(arch):
     gan = make_gan(arch)
@@ -55,8 +116,8 @@ def test_code_loss_of_a_zero_code_head_is_log_codes():
     head = gan.discriminator.get_layer("d_code")
     for weight in head.weights:
         weight.assign(np.zeros(weight.shape, "float32"))
-    assert float(gan.train_discriminator(*real_batch(), 16.0)[1]) == pytest.approx(math.log(10), rel=1e-5)
-    assert float(gan.train_discriminator(*real_batch(), 32.0)[1]) == pytest.approx(math.log(10) / 2, rel=1e-5)
+    assert float(gan.train_discriminator(*real_batch(), 16.0)[2]) == pytest.approx(math.log(10), rel=1e-5)
+    assert float(gan.train_discriminator(*real_batch(), 32.0)[2]) == pytest.approx(math.log(10) / 2, rel=1e-5)
 
 
 def test_the_code_term_reaches_the_generator():

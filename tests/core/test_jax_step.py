@@ -58,3 +58,18 @@ def test_train_py_runs_and_resumes_on_jax(tiny_npz, tmp_path):
 
     images = keras.saving.load_model(out / "generator.keras").predict(np.zeros((2, 100), "float32"), verbose=0)
     assert images.shape == (2, 28, 28, 1) and np.isfinite(images).all()
+
+
+@pytest.mark.slow
+def test_every_objective_steps_on_jax():
+    report = json.loads(run_jax(sys.executable, SCRIPTS / "jax_step.py", "objectives").stdout.strip().splitlines()[-1])
+    for case in report["cases"]:
+        assert case["g_moved"], case
+        # Only D's output bias may stay, where the loss cannot see it (see test_engine.py).
+        allowed = set() if case["case"]["loss"] in ("bce", "lsgan") else {"d_out/bias"}
+        assert set(case["d_unmoved"]) <= allowed, case
+        assert all(math.isfinite(v) for v in case["logs"].values()), case
+        penalized = bool(case["case"].get("r1") or case["case"]["loss"] == "wgan-gp")
+        assert ("d_penalty" in case["logs"]) == penalized, case
+        assert not penalized or case["logs"]["d_penalty"] > 0, case
+    assert report["r1_linear"] == pytest.approx(report["r1_expected"], rel=1e-5)

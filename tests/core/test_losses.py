@@ -5,6 +5,7 @@ import pytest
 from keras import ops
 
 from keras_gan.core import losses
+from keras_gan.errors import UserError
 
 
 def bce(p, label):
@@ -78,3 +79,64 @@ def test_code_loss_is_the_cross_entropy_of_the_code_z_picks():
     expected = -(log_softmax(logits[0], 1) + log_softmax(logits[1], 2)) / 4.0  # global batch 4
     assert float(losses.code_loss(logits, z, 3, 4.0)) == pytest.approx(expected, rel=1e-5)
     assert float(losses.code_loss(logits, z, 3, 4.0)) == pytest.approx(0.9303, abs=1e-4)
+
+
+# Hand-computed on the logits above (real r = [2, -1, 0.5], fake f = [-3, 0, 1.5], global batch 3).
+HAND = {
+    # hinge: D = mean(relu(1 - r)) + mean(relu(1 + f)) = (0 + 2 + 0.5)/3 + (0 + 1 + 2.5)/3; G = -mean(f)
+    "hinge": (2.5 / 3 + 3.5 / 3, 1.5 / 3),
+    # lsgan: D = (mean((r - 1)^2) + mean(f^2)) / 2 = ((1 + 4 + 0.25) + (9 + 0 + 2.25)) / 3 / 2; G = mean((f - 1)^2) / 2
+    "lsgan": ((5.25 + 11.25) / 6, (16 + 1 + 0.25) / 6),
+    # wgan-gp (without its penalty): D = mean(f) - mean(r) = -0.5 - 0.5; G = -mean(f)
+    "wgan-gp": (-1.0, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_objectives_match_hand_computed_values(name):
+    objective = losses.get_objective(name)
+    d_expected, g_expected = HAND[name]
+    real, fake = as_column(REAL_LOGITS), as_column(FAKE_LOGITS)
+    assert float(objective.d_loss(real, fake, True, 3.0)) == pytest.approx(d_expected, rel=1e-5)
+    assert float(objective.g_loss(fake, None, True, 3.0)) == pytest.approx(g_expected, rel=1e-5)
+
+
+def test_relativistic_pairing_matches_hand_computed_values():
+    """R3GAN's RpGAN: D = mean softplus(f_i - r_i), G = mean softplus(r_i - f_i), pairs by index."""
+    softplus = lambda x: math.log1p(math.exp(x))  # noqa: E731
+    pairs = list(zip(REAL_LOGITS, FAKE_LOGITS))
+    d_expected = sum(softplus(f - r) for r, f in pairs) / 3
+    g_expected = sum(softplus(r - f) for r, f in pairs) / 3
+    objective = losses.get_objective("rpgan")
+    real, fake = as_column(REAL_LOGITS), as_column(FAKE_LOGITS)
+    assert float(objective.d_loss(real, fake, True, 3.0)) == pytest.approx(d_expected, rel=1e-5)
+    assert float(objective.g_loss(fake, real, True, 3.0)) == pytest.approx(g_expected, rel=1e-5)
+    assert float(objective.d_loss(real, fake, True, 3.0)) == pytest.approx(
+        0.8777, abs=1e-4
+    )  # (softplus(-5) + 2 softplus(1)) / 3
+    assert objective.relativistic
+
+
+def test_bce_objective_is_the_seeds_loss():
+    objective = losses.get_objective("bce")
+    real, fake = as_column(REAL_LOGITS), as_column(FAKE_LOGITS)
+    assert float(objective.d_loss(real, fake, True, 3.0)) == pytest.approx(0.7262, abs=1e-4)
+    assert float(objective.g_loss(fake, None, True, 3.0)) == float(losses.generator_loss(fake, True, 3.0))
+
+
+def test_only_wgan_gp_carries_its_own_penalty_of_weight_10():
+    assert {name: o.gradient_penalty for name, o in losses.OBJECTIVES.items() if o.gradient_penalty} == {
+        "wgan-gp": 10.0
+    }
+
+
+@pytest.mark.parametrize("name", ["hinge", "lsgan", "wgan-gp", "rpgan"])
+def test_probabilities_are_refused_where_a_loss_needs_raw_scores(name):
+    with pytest.raises(UserError, match=f"`from_logits`=False needs loss bce.*Received: loss='{name}'"):
+        losses.get_objective(name, from_logits=False)
+    assert losses.get_objective("bce", from_logits=False).name == "bce"
+
+
+def test_unknown_objective_names_the_choices():
+    with pytest.raises(UserError, match=r"`loss` must be one of \['bce', 'hinge', 'lsgan', 'wgan-gp', 'rpgan'\]"):
+        losses.get_objective("wgan")

@@ -95,20 +95,20 @@ class MisScaledGAN(ImageNoiseGAN):
         local = global_batch / tf.distribute.get_strategy().num_replicas_in_sync
         return super().train_discriminator(real_images, real_labels, local)
 
-    def train_generator(self, batch_size, global_batch):
+    def train_generator(self, batch_size, global_batch, *real):
         local = global_batch / tf.distribute.get_strategy().num_replicas_in_sync
-        return super().train_generator(batch_size, local)
+        return super().train_generator(batch_size, local, *real)
 
 
-def one_sgd_step(gan_class, strategy, arch):
+def one_sgd_step(gan_class, strategy, arch, r1=0.0):
     with strategy.scope():
         keras.utils.set_random_seed(0)
-        generator, discriminator = build_networks(arch)
+        generator, discriminator = build_networks(arch, d_batch_norm=not r1)
         for layer in discriminator.layers:
             if isinstance(layer, keras.layers.Dropout):
                 # Dropout masks are random per replica, like z: the exact comparison needs none.
                 layer.rate = 0.0
-        gan = gan_class(generator, discriminator, seed=0)
+        gan = gan_class(generator, discriminator, seed=0, r1=r1)
         gan.compile(d_optimizer=keras.optimizers.SGD(0.1), g_optimizer=keras.optimizers.SGD(0.1))
     x = np.random.default_rng(1).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
     dataset = tf.data.Dataset.from_tensor_slices((x, np.zeros(32, "int32"))).batch(32)
@@ -118,19 +118,19 @@ def one_sgd_step(gan_class, strategy, arch):
     ]
 
 
-def equivalence(arch):
-    """Max weight difference after one SGD step: 2 replicas vs 1 device, right and mis-scaled."""
+def equivalence(arch, r1=0.0):
+    """Max weight difference after one SGD step: 2 replicas vs 1 device, right and mis-scaled (optionally with R1)."""
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     single = tf.distribute.get_strategy()
-    reference = one_sgd_step(ImageNoiseGAN, single, arch)
+    reference = one_sgd_step(ImageNoiseGAN, single, arch, r1)
     diff = lambda weights: max(float(np.abs(a - b).max()) for a, b in zip(weights, reference))  # noqa: E731
-    moved = max(float(np.abs(a - b).max()) for a, b in zip(reference, one_sgd_step(ImageNoiseGAN, single, arch)))
+    again = one_sgd_step(ImageNoiseGAN, single, arch, r1)
     print(
         json.dumps(
             {
-                "mirrored_diff": diff(one_sgd_step(ImageNoiseGAN, mirrored, arch)),
-                "mis_scaled_diff": diff(one_sgd_step(MisScaledGAN, mirrored, arch)),
-                "repeat_diff": moved,
+                "mirrored_diff": diff(one_sgd_step(ImageNoiseGAN, mirrored, arch, r1)),
+                "mis_scaled_diff": diff(one_sgd_step(MisScaledGAN, mirrored, arch, r1)),
+                "repeat_diff": diff(again),
             }
         )
     )
@@ -170,6 +170,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "train":
         train_and_resume(sys.argv[2])
     elif sys.argv[1] == "equivalence":
-        equivalence(sys.argv[2])
+        equivalence(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)
     else:
         main(sys.argv[1])

@@ -1,6 +1,7 @@
 """The GAN's JAX train_step, run in a fresh process with KERAS_BACKEND=jax; prints a JSON report.
 
     KERAS_BACKEND=jax python tests/scripts/jax_step.py ARCH
+    KERAS_BACKEND=jax python tests/scripts/jax_step.py objectives
 
 tests/core/test_jax_step.py starts it (the test process itself runs on TensorFlow).
 """
@@ -12,6 +13,7 @@ import sys
 os.environ["KERAS_BACKEND"] = "jax"
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+import jax  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -82,5 +84,50 @@ def code_term_moves_generator(arch, real, labels):
     return {"moved": any(moved(before, generator.trainable_variables)), "code_loss": float(logs["code_loss"])}
 
 
+def objectives():
+    """One step of every objective (and R1, R2, lazy R1) on the stateless step: which weights moved, and the logs."""
+    cases = [
+        {"loss": "hinge"},
+        {"loss": "lsgan"},
+        {"loss": "wgan-gp"},
+        {"loss": "rpgan", "r1": 0.1, "r2": 0.1},
+        {"loss": "bce", "r1": 1.0, "reg_every": 2},
+    ]
+    real = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    labels = np.arange(16, dtype="int32") % 10
+    report = []
+    for case in cases:
+        keras.utils.set_random_seed(0)
+        penalized = case.get("r1") or case["loss"] == "wgan-gp"
+        generator, discriminator = build_networks("dcgan", d_batch_norm=not penalized)
+        gan = GAN(generator, discriminator, seed=0, **case)
+        gan.compile()
+        g_before, d_before = snapshot(generator.trainable_variables), snapshot(discriminator.trainable_variables)
+        logs = gan.train_on_batch(real, labels, return_dict=True)
+        d_paths = [v.path for v in discriminator.trainable_variables]
+        report.append(
+            {
+                "case": case,
+                "g_moved": all(moved(g_before, generator.trainable_variables)),
+                "d_unmoved": [p for p, m in zip(d_paths, moved(d_before, discriminator.trainable_variables)) if not m],
+                "logs": {k: float(v) for k, v in logs.items()},
+            }
+        )
+    # R1 of a linear D on the stateless path: gamma / 2 * ||w||^2, as on TensorFlow.
+    w = np.random.default_rng(1).normal(0, 0.1, (784, 1)).astype("float32")
+    gradient = lambda images, on: jax_input_gradient(w, images)  # noqa: E731
+    gan = GAN(*build_networks("gan"), r1=0.5)
+    r1 = float(gan.penalty(gradient, real, real, None, 16.0, 0))
+    expected = 0.25 * float((w.astype("float64") ** 2).sum())
+    print(json.dumps({"cases": report, "r1_linear": r1, "r1_expected": expected}))
+
+
+def jax_input_gradient(w, images):
+    return jax.grad(lambda x: (x.reshape(x.shape[0], -1) @ w).sum())(images)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "objectives":
+        objectives()
+    else:
+        main(sys.argv[1])

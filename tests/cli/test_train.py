@@ -63,8 +63,9 @@ def test_help_lists_every_config_field_with_its_help(capsys):
     for field in dataclasses.fields(TrainConfig):
         assert train_cli.flag(field.name) in out
         assert " ".join(train_cli.field_help(field).split()) in text
-    for flag in ("--resume", "--export", "--no-from-logits"):
+    for flag in ("--resume", "--export", "--no-from-logits", "--r1", "--r2", "--reg-every", "--no-d-batch-norm"):
         assert flag in out
+    assert "--loss {bce,hinge,lsgan,wgan-gp,rpgan}" in out
     assert "(default: --lr, unless the architecture sets its own) (0.0004 for dcgan)" in text
 
 

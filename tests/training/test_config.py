@@ -99,3 +99,27 @@ def test_a_config_from_before_d_lr_keeps_one_learning_rate(tmp_path):
 def test_every_field_has_help_text():
     for field in dataclasses.fields(TrainConfig):
         assert len(TrainConfig.help(field.name)) > 10
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(loss="wgan"), r"`loss` must be one of \['bce', 'hinge', 'lsgan', 'wgan-gp', 'rpgan'\]"),
+        (dict(loss="hinge", from_logits=False), "`from_logits`=False needs loss bce"),
+        (dict(r1=-1.0), r"`r1` must be a weight in \[0, 1e6\]"),
+        (dict(r2=math.inf), r"`r2` must be a weight in \[0, 1e6\]"),
+        (dict(reg_every=0), r"`reg_every` must be an integer in \[1, 10000\]"),
+        (dict(r1=1.0, d_batch_norm=True), "`d_batch_norm` cannot be on with a gradient penalty"),
+        (dict(loss="wgan-gp", d_batch_norm=True), "`d_batch_norm` cannot be on with a gradient penalty"),
+    ],
+)
+def test_objective_settings_are_checked(change, message):
+    with pytest.raises(UserError, match=message):
+        dataclasses.replace(TrainConfig(arch="dcgan"), **change).validate()
+
+
+def test_d_batch_norm_defaults_to_off_under_a_gradient_penalty():
+    assert TrainConfig(arch="dcgan").validate().d_batch_norm is True
+    assert TrainConfig(arch="dcgan", r1=0.1).validate().d_batch_norm is False
+    assert TrainConfig(arch="dcgan", loss="wgan-gp").validate().d_batch_norm is False
+    assert TrainConfig(arch="dcgan", loss="hinge", d_batch_norm=False).validate().d_batch_norm is False

@@ -18,7 +18,7 @@ from keras_gan.training import run as training
 from keras_gan.training.callbacks import read_csv, render_grid
 from keras_gan.training.checkpoint import load_checkpoint, variable_groups
 from keras_gan.training.config import TrainConfig
-from tests.helpers import ROOT, synthetic_digits
+from tests.helpers import ROOT, real_batch, synthetic_digits
 
 
 def final_state(run_dir):
@@ -179,6 +179,16 @@ def test_mixed_precision_computes_in_bfloat16_and_keeps_outputs_float32(arch, ti
     assert all(np.isfinite(v) for v in logs.values())
     after = [keras.ops.convert_to_numpy(v) for v in gan.generator.trainable_weights]
     assert all(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_mixed_precision_penalties_stay_float32(tiny_config):
+    config = dataclasses.replace(tiny_config, arch="dcgan", mixed_precision=True, r1=1.0, loss="wgan-gp").validate()
+    gan = training.build_model(config)
+    logs = gan.train_on_batch(*real_batch(32), return_dict=True)
+    assert np.isfinite(logs["d_penalty"]) and logs["d_penalty"] > 0
+    images, _ = real_batch(4)
+    penalty = gan.penalty(gan.input_gradient(None, None), images, images, np.full(4, 0.5, "float32"), 4.0, 0)
+    assert keras.backend.standardize_dtype(penalty.dtype) == "float32"
 
 
 def test_float16_uses_loss_scaling(tiny_config, monkeypatch):

@@ -8,6 +8,8 @@ import argparse
 import dataclasses
 import re
 import shlex
+import signal
+import sys
 
 from keras_gan.cli.common import OneLineErrorParser, run
 from keras_gan.core.architectures import ARCHITECTURES
@@ -87,10 +89,11 @@ def main(argv=None, prog="keras-gan train"):
         try:
             run_dir = training.train(config, resume=resume)
         except Interrupted as e:
-            where = config.out or "the run folder"
+            name = signal.Signals(e.signal_number).name
             print(
-                f"{prog}: stopped by signal {e.signal_number}: {e.epochs_done} epoch(s) complete and checkpointed; "
-                f"continue with: keras-gan train --resume {shlex.quote(str(where))}",
+                f"{prog}: stopped by {name} after {e.epochs_done} complete epoch(s), all checkpointed; "
+                f"continue with: keras-gan train --resume {shlex.quote(str(e.run_dir))}",
+                file=sys.stderr,
                 flush=True,
             )
             return 128 + e.signal_number

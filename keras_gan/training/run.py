@@ -202,7 +202,7 @@ def make_callbacks(config, run_dir, noise, images_per_epoch):
         )
     run_callbacks += [
         callbacks.MetricsCSV(run_dir / paths.METRICS, images_per_epoch),
-        monitor.Watchdog(),
+        monitor.Watchdog(images_per_epoch),
         callbacks.ImageGrid(run_dir, noise, config.grid_size),
     ]
     if config.tensorboard:

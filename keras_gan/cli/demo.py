@@ -2,7 +2,7 @@
 
 from keras_gan.cli.common import OneLineErrorParser, run
 from keras_gan.cli.source import add_source, resolve_source
-from keras_gan.demo.server import make_server, prepare
+from keras_gan.demo.server import check_port, make_server, prepare
 
 
 def build_parser(prog="keras-gan demo"):
@@ -19,6 +19,7 @@ def main(argv=None, prog="keras-gan demo"):
     parser = build_parser(prog)
 
     def body(args):
+        check_port(args.port)  # before the export that prepare() may run
         run_dir, pretrained = resolve_source(args)
         server = make_server(prepare(run_dir, pretrained=pretrained), args.port)
         host, port = server.server_address[:2]

@@ -169,10 +169,15 @@ def prepare(run_dir, log=print, pretrained=False):
     return model_dir
 
 
-def make_server(model_dir, port=8000, tfjs=None):
-    """A threaded HTTP server for the demo on 127.0.0.1:`port` (0 picks a free port)."""
+def check_port(port):
+    """Refuses a port number that no socket can bind."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise invalid("port", port, "an integer in [0, 65535] (0: any free port)")
+
+
+def make_server(model_dir, port=8000, tfjs=None):
+    """A threaded HTTP server for the demo on 127.0.0.1:`port` (0 picks a free port)."""
+    check_port(port)
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(routes(tfjs), model_dir))
     except OSError as e:

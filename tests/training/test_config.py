@@ -1,13 +1,19 @@
 """TrainConfig: JSON round trips, per-architecture defaults, and validation that names the argument."""
 
 import dataclasses
+import os
 import math
 
+import keras
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from keras_gan.core.architectures import get_arch
 from keras_gan.errors import UserError
 from keras_gan.training.config import TrainConfig
+from keras_gan.training.run import build_model
+from tests.helpers import synthetic_digits
 
 
 def test_json_round_trip(tmp_path):
@@ -123,3 +129,34 @@ def test_d_batch_norm_defaults_to_off_under_a_gradient_penalty():
     assert TrainConfig(arch="dcgan", r1=0.1).validate().d_batch_norm is False
     assert TrainConfig(arch="dcgan", loss="wgan-gp").validate().d_batch_norm is False
     assert TrainConfig(arch="dcgan", loss="hinge", d_batch_norm=False).validate().d_batch_norm is False
+
+
+# Values of every kind: the property below holds for all of them.
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.integers(0, 300),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(0, 1),
+    st.text(max_size=8),
+    st.sampled_from(["gan", "dcgan", "cgan", "cdcgan", "bce", "hinge", "lsgan", "wgan-gp", "rpgan", "auto"]),
+)
+FUZZED = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("data", "out")]
+
+
+@settings(max_examples=int(os.environ.get("KERAS_GAN_HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.dictionaries(st.sampled_from(FUZZED), ANY_VALUE, min_size=1, max_size=3))
+def test_any_value_is_either_refused_in_one_line_or_trains_a_step(changes):
+    """Validation is the only gate: what it accepts builds and trains; what it refuses, it names."""
+    config = dataclasses.replace(TrainConfig(arch="gan", epochs=1, batch_size=8, latent_dim=16), **changes)
+    try:
+        config.validate()
+    except UserError as e:
+        assert "\n" not in str(e) and e.argument in {f.name for f in dataclasses.fields(TrainConfig)}
+        return
+    keras.backend.clear_session()  # a fresh layer numbering per example keeps memory flat
+    gan = build_model(config)
+    x, y = synthetic_digits(8)
+    logs = gan.train_on_batch(x[..., None].astype("float32") / 127.5 - 1, y.astype("int32"), return_dict=True)
+    assert set(logs) >= {"d_loss", "g_loss"}

@@ -1,8 +1,8 @@
 """TrainConfig: JSON round trips, per-architecture defaults, and validation that names the argument."""
 
 import dataclasses
-import os
 import math
+import os
 
 import keras
 import pytest
@@ -145,7 +145,11 @@ ANY_VALUE = st.one_of(
 FUZZED = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("data", "out")]
 
 
-@settings(max_examples=int(os.environ.get("KERAS_GAN_HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("KERAS_GAN_HYPOTHESIS_EXAMPLES", 40)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(changes=st.dictionaries(st.sampled_from(FUZZED), ANY_VALUE, min_size=1, max_size=3))
 def test_any_value_is_either_refused_in_one_line_or_trains_a_step(changes):
     """Validation is the only gate: what it accepts builds and trains; what it refuses, it names."""

@@ -15,7 +15,7 @@ const BACKENDS = ['wasm', 'webgl', 'cpu'];
 const $ = (id) => document.getElementById(id);
 const state = {
   model: null, latentDim: 0, conditional: false, digit: null, z: null, labels: null, walking: false,
-  backend: null, timings: {},
+  backend: null, timings: {}, failures: {}, renders: 0,
 };
 
 // ---- random numbers: a seedable generator, so a seed gives the same grid ----
@@ -74,18 +74,27 @@ function exclusive(fn) {
 
 // Switches to `name` and times 64 digits there (after a warm-up run that
 // compiles kernels or shaders); returns the time, or null if it does not work.
+// A backend that fails is recorded in state.failures and shown on the page:
+// a model that cannot run somewhere should say so, not quietly use another.
 async function timeBackend(name, z, labels, runs) {
   try {
-    if (!(await tf.setBackend(name))) return null;
+    if (!(await tf.setBackend(name))) throw new Error('this browser cannot start it');
     await tf.ready();
     await generate(z, labels);
     const times = [];
     for (let i = 0; i < runs; i++) times.push((await generate(z, labels)).ms);
     return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
   } catch (err) {
-    console.info(`backend ${name} unavailable: ${err.message}`);
+    state.failures[name] = err.message;
+    showFailures();
     return null;
   }
+}
+
+function showFailures() {
+  const entries = Object.entries(state.failures);
+  $('failures').hidden = entries.length === 0;
+  $('failures').textContent = entries.map(([name, message]) => `${name} failed: ${message}`).join(' · ');
 }
 
 // The first backend that works (or ?backend=NAME): the grid appears at once.
@@ -101,7 +110,8 @@ async function startBackend() {
       return;
     }
   }
-  throw new Error(`no TF.js backend works here (tried ${forced || BACKENDS.join(', ')})`);
+  const tried = Object.entries(state.failures).map(([name, message]) => `${name}: ${message}`).join('; ');
+  throw new Error(`no TF.js backend works here (${tried})`);
 }
 
 // Then the others, in the background; the fastest is kept.
@@ -162,6 +172,7 @@ async function render(z, labels) {
   const result = await exclusive(() => generate(z, labels));
   draw(result.images);
   $('time').textContent = `${result.ms.toFixed(0)} ms · ${N} digits`;
+  state.renders += 1;  // tests wait for this before reading the canvas
   return result;
 }
 

@@ -18,7 +18,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows defaults, except empty ones whose meaning the help text gives."""
 
     def _get_help_string(self, action):
-        if action.default in ("", None, False) or action.default is argparse.SUPPRESS:
+        if action.default is None or action.default is False or action.default in ("", argparse.SUPPRESS):
             return action.help
         return super()._get_help_string(action)
 

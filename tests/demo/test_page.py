@@ -115,7 +115,7 @@ def test_the_page_as_a_user_meets_it(tfjs_run, tmp_path):
 def test_the_digit_picker_draws_the_picked_digit(tfjs_run, tmp_path):
     run_dir = tfjs_run("cdcgan")
     generator = keras.saving.load_model(run_dir / paths.GENERATOR)
-    result, _ = run_page(run_dir, tmp_path, np.zeros((64, 100), "float32"), ui=True)
+    result, _ = run_page(run_dir, tmp_path, np.zeros((64, 100), "float32"), ui=True, query="?backend=wasm")
     assert result["conditional"] is True and result["consoleErrors"] == []
     picked = result["picked"]
     assert picked["labels"] == [7] * 64

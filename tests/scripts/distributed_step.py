@@ -149,7 +149,7 @@ def train_and_resume(tmp):
     x = np.random.default_rng(0).integers(0, 256, (256, 28, 28)).astype("uint8")
     np.savez(tmp / "d.npz", x_train=x, y_train=np.zeros(256, "uint8"))
     config = TrainConfig(
-        arch="dcgan", epochs=2, batch_size=32, data=str(tmp / "d.npz"), grid_size=2, eval_every=0, strategy="mirrored"
+        arch="gan", epochs=2, batch_size=32, data=str(tmp / "d.npz"), grid_size=2, eval_every=0, strategy="mirrored"
     )
     straight = training.train(dataclasses.replace(config, out=str(tmp / "straight")), verbose=0)
     training.train(dataclasses.replace(config, epochs=1, out=str(tmp / "resumed")), verbose=0)

@@ -1,14 +1,19 @@
 """The GAN's JAX train_step, run in a fresh process with KERAS_BACKEND=jax; prints a JSON report.
 
-    KERAS_BACKEND=jax python tests/scripts/jax_step.py ARCH
-    KERAS_BACKEND=jax python tests/scripts/jax_step.py objectives
+    KERAS_BACKEND=jax python tests/scripts/jax_step.py TMP_DIR
+
+One process for every JAX check, so the suite pays JAX's start-up once:
+the step of each architecture, every objective, and a resumed run against
+an uninterrupted one.
 
 tests/core/test_jax_step.py starts it (the test process itself runs on TensorFlow).
 """
 
+import dataclasses
 import json
 import os
 import sys
+from pathlib import Path
 
 os.environ["KERAS_BACKEND"] = "jax"
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -19,6 +24,7 @@ import numpy as np  # noqa: E402
 
 from keras_gan.core.architectures import build_networks, get_arch  # noqa: E402
 from keras_gan.core.engine import GAN, default_optimizer  # noqa: E402
+from keras_gan.training.config import TrainConfig  # noqa: E402
 
 
 def snapshot(variables):
@@ -29,7 +35,7 @@ def moved(before, variables):
     return [bool(not np.array_equal(b, keras.ops.convert_to_numpy(v))) for b, v in zip(before, variables)]
 
 
-def main(arch):
+def step_report(arch):
     keras.utils.set_random_seed(0)
     generator, discriminator = build_networks(arch)
     gan = GAN(generator, discriminator, seed=0, num_classes=10 if get_arch(arch).conditional else None)
@@ -69,7 +75,7 @@ def main(arch):
     report["raw_restored"] = all(np.array_equal(w, v) for w, v in zip(raw, snapshot(generator.trainable_variables)))
     if gan.codes:
         report["code_term_moves_g"] = code_term_moves_generator(arch, real, labels)
-    print(json.dumps(report))
+    return report
 
 
 def code_term_moves_generator(arch, real, labels):
@@ -119,7 +125,31 @@ def objectives():
     gan = GAN(*build_networks("gan"), r1=0.5)
     r1 = float(gan.penalty(gradient, real, real, None, 16.0, 0))
     expected = 0.25 * float((w.astype("float64") ** 2).sum())
-    print(json.dumps({"cases": report, "r1_linear": r1, "r1_expected": expected}))
+    return {"cases": report, "r1_linear": r1, "r1_expected": expected}
+
+
+def resume(tmp):
+    """gan (dropout in D: its RNG state must resume too): 2 epochs straight vs 1 + resume, every saved array."""
+    from keras_gan.training.run import resume_config, train
+
+    x = np.random.default_rng(0).integers(0, 256, (256, 28, 28)).astype("uint8")
+    np.savez(tmp / "d.npz", x_train=x, y_train=np.zeros(256, "uint8"))
+    config = TrainConfig(arch="gan", epochs=2, batch_size=64, data=str(tmp / "d.npz"), eval_every=0, grid_size=2)
+    straight = train(dataclasses.replace(config, out=str(tmp / "straight")), verbose=0)
+    train(dataclasses.replace(config, epochs=1, out=str(tmp / "resumed")), verbose=0)
+    resumed = train(resume_config(tmp / "resumed", epochs=2), resume=True, verbose=0)
+    with np.load(straight / "checkpoint.npz") as a, np.load(resumed / "checkpoint.npz") as b:
+        keys = [k for k in a.files if "/" in k]
+        diffs = {k: float(np.abs(a[k].astype("float64") - b[k].astype("float64")).max()) for k in keys}
+        epochs = [int(a["epoch"]), int(b["epoch"])]
+    rows = (resumed / "metrics.csv").read_text().splitlines()
+    return {
+        "max_diff": max(diffs.values()),
+        "worst": max(diffs, key=diffs.get),
+        "arrays": len(keys),
+        "epochs": epochs,
+        "csv_epochs": [row.split(",")[0] for row in rows[1:]],
+    }
 
 
 def jax_input_gradient(w, images):
@@ -127,7 +157,10 @@ def jax_input_gradient(w, images):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "objectives":
-        objectives()
-    else:
-        main(sys.argv[1])
+    report = {
+        "backend": keras.backend.backend(),
+        "steps": {arch: step_report(arch) for arch in ("gan", "dcgan", "cdcgan")},
+        "objectives": objectives(),
+        "resume": resume(Path(sys.argv[1])),
+    }
+    print(json.dumps(report))

@@ -146,7 +146,7 @@ FUZZED = [f.name for f in dataclasses.fields(TrainConfig) if f.name not in ("dat
 
 
 @settings(
-    max_examples=int(os.environ.get("KERAS_GAN_HYPOTHESIS_EXAMPLES", 40)),
+    max_examples=int(os.environ.get("KERAS_GAN_HYPOTHESIS_EXAMPLES", 25)),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

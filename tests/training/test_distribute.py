@@ -109,6 +109,7 @@ def test_two_workers_train_one_model_and_only_the_chief_writes(tiny_npz, tmp_pat
 
     same_weights()
     expected = {"config.json", "metrics.csv", "epoch_001.png", "progress.gif", "checkpoint.npz", "generator.keras"}
+    expected.add(".lock")  # the chief's run-folder lock, released when it ended
     assert {p.name for p in chief_out.iterdir()} == expected
     assert not worker_out.exists()  # worker 1 wrote to a temporary folder...
     assert not any((tmp_path / "tmp1").iterdir())  # ...and removed it

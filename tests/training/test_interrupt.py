@@ -51,7 +51,7 @@ def final_state(run_dir):
 @pytest.fixture(scope="module")
 def slow_data(tmp_path_factory):
     """Enough synthetic digits that an epoch takes a moment, so a signal lands mid-epoch."""
-    x, y = synthetic_digits(4096)
+    x, y = synthetic_digits(2048)
     path = tmp_path_factory.mktemp("data") / "more.npz"
     np.savez(path, x_train=x, y_train=y)
     return path
@@ -108,3 +108,32 @@ def test_a_signal_mid_epoch_stops_cleanly_and_the_run_resumes_exactly(
     )
     for a, b in zip(final_state(straight_run), final_state(out)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_kill_9_mid_run_resumes_exactly(slow_data, straight_run, tmp_path):
+    """SIGKILL cannot be caught: the last checkpoint, written atomically, is what resumes."""
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(train_args(slow_data, out), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not (out / paths.CHECKPOINT).exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "training finished before it could be killed"
+    assert not (out / paths.GENERATOR).exists()
+    subprocess.run(
+        [sys.executable, str(ROOT / "train.py"), "--resume", str(out)],
+        env=ENV,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    for a, b in zip(final_state(straight_run), final_state(out)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        keras.saving.load_model(out / paths.GENERATOR).get_weights()[0],
+        keras.saving.load_model(straight_run / paths.GENERATOR).get_weights()[0],
+        rtol=1e-5,
+        atol=1e-6,
+    )

@@ -1,9 +1,4 @@
 import dataclasses
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import keras
@@ -18,7 +13,7 @@ from keras_gan.training import run as training
 from keras_gan.training.callbacks import read_csv, render_grid
 from keras_gan.training.checkpoint import load_checkpoint, variable_groups
 from keras_gan.training.config import TrainConfig
-from tests.helpers import ROOT, real_batch, synthetic_digits
+from tests.helpers import real_batch, synthetic_digits
 
 
 def final_state(run_dir):
@@ -116,41 +111,6 @@ def test_resume_ends_where_an_uninterrupted_run_ends(arch, tiny_config, tmp_path
 def test_resume_needs_a_checkpoint(tmp_path):
     with pytest.raises(UserError, match="no checkpoint.npz in this folder"):
         training.resume_config(tmp_path)
-
-
-@pytest.mark.slow
-def test_resume_after_sigkill_matches_an_uninterrupted_run(tiny_npz, tmp_path):
-    """Kill -9 the CLI mid-run, resume it, and compare with a run that was never stopped."""
-    # Enough data that an epoch takes a moment, so the kill lands mid-run.
-    x, y = synthetic_digits(4096)
-    data = tmp_path / "more.npz"
-    np.savez(data, x_train=x, y_train=y)
-    args = [sys.executable, str(ROOT / "train.py"), "--arch", "gan", "--epochs", "4", "--batch-size", "32",
-            "--data", str(data), "--grid-size", "2", "--eval-every", "0"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-
-    killed_dir = tmp_path / "killed"
-    proc = subprocess.Popen(
-        args + ["--out", str(killed_dir)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.time() + 120
-    while not (killed_dir / "checkpoint.npz").exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, "training finished before it could be killed"
-    assert not (killed_dir / "generator.keras").exists()
-
-    subprocess.run(args[:2] + ["--resume", str(killed_dir)], env=env, check=True, timeout=300, capture_output=True)
-    straight_dir = tmp_path / "straight"
-    subprocess.run(args + ["--out", str(straight_dir)], env=env, check=True, timeout=300, capture_output=True)
-    assert_same_state(final_state(straight_dir), final_state(killed_dir))
-    np.testing.assert_allclose(
-        keras.saving.load_model(killed_dir / "generator.keras").get_weights()[0],
-        keras.saving.load_model(straight_dir / "generator.keras").get_weights()[0],
-        rtol=1e-5,
-        atol=1e-6,
-    )
 
 
 def test_conditional_grid_has_a_column_per_digit(tiny_config):

@@ -45,7 +45,7 @@ class TrainConfig:
     0.0002
     """
 
-    arch: str = _field("dcgan", "network pair (docs/how-it-works.md): gan, dcgan, or their conditional versions cgan and cdcgan")
+    arch: str = _field("dcgan", "network pair (docs/how-it-works.md): gan, dcgan, or the conditional cgan, cdcgan")
     epochs: int | None = _field(None, "passes over the 60,000 training digits")
     batch_size: int = _field(64, "images per training step (the global batch under a distribution strategy)")
     latent_dim: int = _field(100, "length of the noise vector z")

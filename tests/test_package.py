@@ -106,7 +106,7 @@ def test_pretrained_without_out_is_a_one_line_error(capsys):
 
 def test_no_stray_files_in_the_package():
     """Package data is listed in pyproject.toml; nothing else non-Python should sit in keras_gan/."""
-    allowed = {".py", ".json", ".h5", ".npz", ".html", ".js", ".css", ".txt", ".keras", ".md"}
+    allowed = {".py", ".json", ".h5", ".npz", ".npy", ".html", ".js", ".css", ".txt", ".keras", ".md"}
     stray = [p for p in (ROOT / "keras_gan").rglob("*") if p.is_file() and p.suffix not in allowed]
     stray = [p for p in stray if "__pycache__" not in p.parts]
     assert stray == []

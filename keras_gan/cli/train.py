@@ -60,7 +60,7 @@ def build_parser(prog="keras-gan train"):
         "--resume",
         metavar="RUN_DIR",
         help="continue a stopped run from its last completed epoch; its config.json is used, "
-        "and --epochs, if given, raises the total number of epochs",
+        "and --epochs, if given, raises the total number of epochs (and stretches an --lr-decay schedule to it)",
     )
     parser.add_argument(
         "--export",

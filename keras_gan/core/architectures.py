@@ -240,6 +240,18 @@ def _down_block(x, channels, batch_norm=True):
     return layers.LeakyReLU(negative_slope=0.2)(x)
 
 
+# The convolutional pairs' default recipe: about 10 minutes on 2 CPU cores. Each
+# lever and what it gave on MNIST, losers included: docs/results.md.
+FAST_RECIPE = {
+    "epochs": 11,
+    "lr": 1e-3,
+    "d_lr": 2e-3,  # two time-scale rule (Heusel et al. 2017)
+    "beta2": 0.99,  # a shorter memory of gradient scale: the game's gradients drift fast
+    "lr_decay": 0.7,
+    "ema_kimg": 10.0,
+}
+
+
 # An InfoGAN code: G can jump between digits instead of morphing through
 # the malformed ones between them.
 DCGAN_CODES = 10
@@ -251,8 +263,7 @@ DCGAN_WIDTHS = (96, 64)
     "dcgan",
     "convolutional: transposed convs up, strided convs down, batch norm, an InfoGAN code",
     codes=DCGAN_CODES,
-    epochs=60,
-    d_lr=4e-4,  # two time-scale rule (Heusel et al. 2017)
+    **FAST_RECIPE,
 )
 def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
     """A DCGAN (Radford et al. 2015) sized for MNIST on a CPU, with an InfoGAN code.
@@ -275,7 +286,7 @@ def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
     )
 
 
-@register("cdcgan", "dcgan conditioned on the digit (projection D)", conditional=True, epochs=16)
+@register("cdcgan", "dcgan conditioned on the digit (projection D)", conditional=True, **{**FAST_RECIPE, "epochs": 13})
 def build_conditional_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, num_classes=NUM_CLASSES):
     """`dcgan` at widths 128/128, conditioned on the digit: G sees [z, embed(label)], D a projection head."""
     body = functools.partial(_dcgan_discriminator_body, batch_norm=d_batch_norm)

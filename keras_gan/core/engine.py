@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from keras_gan.core import losses, penalties
+from keras_gan.core.optimizers import default_optimizer
 from keras_gan.errors import invalid
 
 # The one part of the engine that differs per backend: how a step gets its gradients.
@@ -14,21 +15,6 @@ if keras.backend.backend() == "jax":
     from keras_gan.core.jax_step import JaxStep as BackendStep
 else:
     from keras_gan.core.tf_step import TensorFlowStep as BackendStep
-
-
-def default_optimizer(lr=2e-4, beta1=0.5, ema=0.0):
-    """Adam(2e-4, beta_1=0.5), the DCGAN paper's setting.
-
-    Args:
-        lr: Learning rate.
-        beta1: Adam's beta_1.
-        ema: If not 0, the optimizer also keeps an exponential moving
-            average of the weights it trains, with this momentum (Keras'
-            `use_ema`). `GAN.averaged_generator()` samples with it.
-    """
-    if ema:
-        return keras.optimizers.Adam(learning_rate=lr, beta_1=beta1, use_ema=True, ema_momentum=ema)
-    return keras.optimizers.Adam(learning_rate=lr, beta_1=beta1)
 
 
 def _uses_ema(optimizer):

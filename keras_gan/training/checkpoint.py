@@ -25,14 +25,22 @@ from keras_gan.files import save_npz
 
 
 def variable_groups(gan):
-    """The variables a checkpoint holds, by group: both networks, both optimizers, the noise stream."""
+    """The variables a checkpoint holds, by group: both networks, both optimizers, the noise stream.
+
+    Not the optimizers' learning rates: the config sets them, and a rate
+    given as a schedule (`lr_decay`) has no variable at all.
+    """
     return {
         "generator": gan.generator.variables,
         "discriminator": gan.discriminator.variables,
-        "g_optimizer": gan.g_optimizer.variables,
-        "d_optimizer": gan.d_optimizer.variables,
+        "g_optimizer": [v for v in gan.g_optimizer.variables if not _is_learning_rate(v.path)],
+        "d_optimizer": [v for v in gan.d_optimizer.variables if not _is_learning_rate(v.path)],
         "rng": [gan.seed_generator.state],
     }
+
+
+def _is_learning_rate(path):
+    return path.rsplit("/", 1)[-1] == "learning_rate"
 
 
 def structural_path(variable):
@@ -110,12 +118,17 @@ def load_checkpoint(gan, path):
     assignments = []
     for group, variables in variable_groups(gan).items():
         saved = sorted(k for k in arrays if k.startswith(group + "/"))
-        if len(saved) != len(variables) or len(layout.get(group, [])) != len(variables):
+        saved_paths = layout.get(group, [])
+        if len(saved) == len(saved_paths):
+            # Checkpoints from before 2026-12-03 also hold the learning rates: skip them.
+            kept = [(k, p) for k, p in zip(saved, saved_paths) if not _is_learning_rate(p)]
+            saved, saved_paths = [k for k, _ in kept], [p for _, p in kept]
+        if len(saved) != len(variables) or len(saved_paths) != len(variables):
             raise UserError(
                 f"{path}: {group} has {len(saved)} variables, the model has {len(variables)}; "
                 "the checkpoint belongs to a different architecture"
             )
-        for key, saved_path, variable in zip(saved, layout[group], variables):
+        for key, saved_path, variable in zip(saved, saved_paths, variables):
             # Checkpoints written before structural paths stored the raw ones.
             saved_path = _without_numbering(saved_path)
             if saved_path != structural_path(variable):

@@ -24,6 +24,9 @@ MAX_GRID_SIZE = 32
 MAX_EVAL_N = 100_000
 MAX_SEED = 2**31 - 1
 
+# What a `None` field becomes when the architecture has no default of its own.
+FALLBACKS = {"lr": 2e-4, "beta2": 0.999, "lr_decay": 0.0, "ema_kimg": 0.0}
+
 
 def _field(default, help_text):
     return dataclasses.field(default=default, metadata={"help": help_text})
@@ -49,12 +52,19 @@ class TrainConfig:
     epochs: int | None = _field(None, "passes over the 60,000 training digits")
     batch_size: int = _field(64, "images per training step (the global batch under a distribution strategy)")
     latent_dim: int = _field(100, "length of the noise vector z")
-    lr: float = _field(2e-4, "Adam learning rate of G (and of D unless `d_lr` is set)")
+    lr: float | None = _field(None, "Adam learning rate of G (and of D unless `d_lr` is set; default 2e-4)")
     d_lr: float | None = _field(None, "Adam learning rate of D (default: `lr`, unless the architecture sets its own)")
     # 0.5 rather than Adam's 0.9: a GAN's target moves every step, and a long momentum overshoots.
     beta1: float = _field(0.5, "Adam beta_1 of both networks")
+    beta2: float | None = _field(None, "Adam beta_2 of both networks (default 0.999)")
+    lr_decay: float | None = _field(
+        None, "both learning rates fall linearly to 0 over this last fraction of the run (default 0: constant)"
+    )
     ema: float = _field(
         0.999, "momentum of the moving average of G's weights that grids, evaluations and saved generators use (0: off)"
+    )
+    ema_kimg: float | None = _field(
+        None, "if not 0: the average's half-life in thousands of images, ramped up from the start, replaces `ema`"
     )
     from_logits: bool = _field(True, "D outputs a logit and the loss applies the sigmoid (off: D ends in a sigmoid)")
     loss: str = _field("bce", "the objective (docs/objectives.md): bce, hinge, lsgan, wgan-gp or rpgan")
@@ -106,6 +116,9 @@ class TrainConfig:
         for name, value in spec.defaults.items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
+        for name, value in FALLBACKS.items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
         if self.d_lr is None:
             self.d_lr = self.lr
         _check_strategy(self)
@@ -126,7 +139,10 @@ class TrainConfig:
         _float_in(self, "lr", 0, 1, "in (0, 1]", low_open=True)
         _float_in(self, "d_lr", 0, 1, "in (0, 1]", low_open=True)
         _float_in(self, "beta1", 0, 1, "in [0, 1)", high_open=True)
+        _float_in(self, "beta2", 0, 1, "in [0, 1)", high_open=True)
+        _float_in(self, "lr_decay", 0, 1, "in [0, 1] (0: constant)")
         _float_in(self, "ema", 0, 1, "in [0, 1) (0 turns it off)", high_open=True)
+        _float_in(self, "ema_kimg", 0, 1e6, "a half-life in [0, 1e6] thousand images (0: the fixed `ema`)")
         _check_objective(self)
         for name in ("from_logits", "tensorboard", "mixed_precision"):
             if not isinstance(getattr(self, name), bool):
@@ -163,6 +179,11 @@ class TrainConfig:
             raise UserError(f"{path} has unknown keys {unknown}; expected a subset of {sorted(known)}")
         if "d_lr" not in values and "lr" in values:
             values["d_lr"] = values["lr"]  # a run from before d_lr: both networks shared lr
+        if "lr" in values:
+            # A run from before beta2, lr_decay and ema_kimg: Adam's beta_2, a constant rate, a fixed EMA.
+            values.setdefault("beta2", FALLBACKS["beta2"])
+            values.setdefault("lr_decay", FALLBACKS["lr_decay"])
+            values.setdefault("ema_kimg", FALLBACKS["ema_kimg"])
         return cls(**values)
 
 

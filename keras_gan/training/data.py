@@ -129,6 +129,11 @@ def check_batch_size(n, batch_size):
         )
 
 
+def steps_per_epoch(n, batch_size):
+    """Full batches per epoch: the last partial batch is dropped (a smaller one would retrace the step)."""
+    return n // batch_size
+
+
 def make_dataset(x, y, batch_size, seed, start_epoch, epochs):
     """Batches of (real images in [-1, 1], labels) for epochs `start_epoch`..`epochs - 1`.
 
@@ -151,7 +156,7 @@ def make_dataset(x, y, batch_size, seed, start_epoch, epochs):
     """
     n = len(x)
     check_batch_size(n, batch_size)
-    steps = n // batch_size
+    steps = steps_per_epoch(n, batch_size)
     images = tf.constant(x[..., None])  # uint8 [N, 28, 28, 1]; 47 MB for MNIST
     labels = tf.constant(y.astype(np.int32))
 

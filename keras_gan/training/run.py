@@ -15,7 +15,9 @@ import numpy as np
 
 from keras_gan import paths
 from keras_gan.core.architectures import NUM_CLASSES, get_arch
-from keras_gan.core.engine import GAN, all_finite, default_optimizer
+from keras_gan.core.engine import GAN, all_finite
+from keras_gan.core.optimizers import default_optimizer
+from keras_gan.core.schedules import LinearTail
 from keras_gan.errors import Interrupted, TrainingFailure, UserError
 from keras_gan.evaluation.classifier import Classifier
 from keras_gan.files import save_keras
@@ -25,12 +27,17 @@ from keras_gan.training.config import TrainConfig
 from keras_gan.training.lock import run_folder_lock
 
 
-def build_model(config):
+def build_model(config, steps_per_epoch=None):
     """A compiled `GAN` for `config` (weights initialised from `config.seed`).
 
     With `config.mixed_precision` the networks get a mixed dtype policy
     (their output layers stay float32), and under float16 both optimizers
     scale the loss.
+
+    Args:
+        config: A `TrainConfig`.
+        steps_per_epoch: Steps in one epoch, which `config.lr_decay` needs
+            to place its schedule; without it the rates stay constant.
     """
     config = dataclasses.replace(config).validate()  # fills in the architecture's defaults
     keras.utils.set_random_seed(config.seed)
@@ -57,7 +64,10 @@ def build_model(config):
     )
 
     def optimizer(lr, ema=0.0):
-        adam = default_optimizer(lr, config.beta1, ema)
+        if config.lr_decay and steps_per_epoch:
+            lr = LinearTail(lr, config.epochs * steps_per_epoch, config.lr_decay)
+        ema_kimg = config.ema_kimg if ema else 0.0
+        adam = default_optimizer(lr, config.beta1, ema, config.beta2, ema_kimg, config.batch_size)
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
         return keras.optimizers.LossScaleOptimizer(adam) if policy == "mixed_float16" else adam
 
@@ -155,7 +165,7 @@ def _train(config, strategy, x, y, resume, run_dir, write_dir, stop, verbose, ex
         raise UserError(f"`out`={str(run_dir)!r} already holds a run; resume it instead", argument="out")
     # Variables (networks, optimizers, RNG state) live in the strategy's scope.
     with strategy.scope():
-        gan = build_model(config)
+        gan = build_model(config, data.steps_per_epoch(len(x), config.batch_size))
         noise = grid_noise(config)
         start_epoch = 0
         if resume:

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from keras_gan.core.architectures import ARCHITECTURES, get_arch
-from keras_gan.core.engine import GAN, default_optimizer
+from keras_gan.core.engine import GAN
+from keras_gan.core.optimizers import default_optimizer
 from tests.helpers import changed, make_gan, real_batch, snapshot
 
 ARCHS = sorted(ARCHITECTURES)

@@ -23,7 +23,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_gan.core.architectures import build_networks, get_arch  # noqa: E402
-from keras_gan.core.engine import GAN, default_optimizer  # noqa: E402
+from keras_gan.core.engine import GAN  # noqa: E402
+from keras_gan.core.optimizers import default_optimizer  # noqa: E402
 from keras_gan.training.config import TrainConfig  # noqa: E402
 
 
@@ -39,8 +40,9 @@ def step_report(arch):
     keras.utils.set_random_seed(0)
     generator, discriminator = build_networks(arch)
     gan = GAN(generator, discriminator, seed=0, num_classes=10 if get_arch(arch).conditional else None)
-    momentum = 0.9
-    gan.compile(g_optimizer=default_optimizer(ema=momentum))
+    # gan: Keras' fixed-momentum EMA; the others: our half-life EMA (0.1 kimg: still ramping at step 16).
+    half_life = 0.0 if arch == "gan" else 0.1
+    gan.compile(g_optimizer=default_optimizer(ema=0.9, ema_kimg=half_life, batch_size=32))
     # Trivially separable: every real image is white, G starts near grey.
     real = np.ones((32, 28, 28, 1), "float32")
     labels = np.arange(32, dtype="int32") % 10
@@ -64,6 +66,8 @@ def step_report(arch):
     # G's moving average is updated inside the stateless step: check one update by hand.
     with gan.averaged_generator():
         previous = snapshot(generator.trainable_variables)
+    step = int(gan.g_optimizer.iterations)
+    momentum = 0.5 ** (32 / min(100.0, 0.05 * (step + 1) * 32)) if half_life else 0.9
     gan.train_on_batch(real, labels)
     raw = snapshot(generator.trainable_variables)
     with gan.averaged_generator():

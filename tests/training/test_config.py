@@ -83,7 +83,7 @@ def test_none_fields_take_the_architectures_own_defaults():
 
 
 def test_d_lr_defaults_to_the_architectures_own_or_lr():
-    assert TrainConfig(arch="dcgan").validate().d_lr == get_arch("dcgan").defaults["d_lr"] == 4e-4
+    assert TrainConfig(arch="dcgan").validate().d_lr == get_arch("dcgan").defaults["d_lr"] == 2e-3
     assert "d_lr" not in get_arch("gan").defaults
     assert TrainConfig(arch="gan", lr=3e-4).validate().d_lr == 3e-4  # no default of its own: D follows lr
     assert TrainConfig(arch="dcgan", d_lr=1e-4).validate().d_lr == 1e-4
@@ -100,6 +100,13 @@ def test_a_config_from_before_d_lr_keeps_one_learning_rate(tmp_path):
     # Resuming such a run must not change D's learning rate under it.
     (tmp_path / "config.json").write_text('{"arch": "dcgan", "lr": 0.0001}')
     assert TrainConfig.from_json(tmp_path / "config.json").validate().d_lr == 1e-4
+
+
+def test_a_config_from_before_the_fast_recipe_keeps_its_optimizer(tmp_path):
+    # dcgan's defaults changed since: a resumed old run must not switch recipe halfway.
+    (tmp_path / "config.json").write_text('{"arch": "dcgan", "lr": 0.0002, "d_lr": 0.0004}')
+    config = TrainConfig.from_json(tmp_path / "config.json").validate()
+    assert (config.lr, config.d_lr, config.beta2, config.lr_decay, config.ema_kimg) == (2e-4, 4e-4, 0.999, 0.0, 0.0)
 
 
 def test_every_field_has_help_text():

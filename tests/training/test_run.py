@@ -24,6 +24,11 @@ def final_state(run_dir):
     return [keras.ops.convert_to_numpy(v) for vs in variable_groups(gan).values() for v in vs]
 
 
+class StopAfterFirstEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
 def assert_same_state(a, b):
     assert len(a) == len(b)
     for x, y in zip(a, b):
@@ -97,12 +102,14 @@ def test_bad_data_leaves_no_run_folder(tiny_config, tmp_path):
 def test_resume_ends_where_an_uninterrupted_run_ends(arch, tiny_config, tmp_path):
     config = dataclasses.replace(tiny_config, arch=arch)
     straight = training.train(dataclasses.replace(config, epochs=3, out=str(tmp_path / "straight")), verbose=0)
-    interrupted = dataclasses.replace(config, epochs=1, out=str(tmp_path / "resumed"))
-    training.train(interrupted, verbose=0)
+    # Stopped after epoch 1 of 3 (raising `epochs` on resume would stretch dcgan's lr schedule instead).
+    interrupted = dataclasses.replace(config, epochs=3, out=str(tmp_path / "resumed"))
+    training.train(interrupted, verbose=0, extra_callbacks=[StopAfterFirstEpoch()])
+    assert len(list((tmp_path / "resumed").glob("epoch_*.png"))) == 1
     # As if killed after logging epoch 2 but before its checkpoint was written:
     with open(tmp_path / "resumed" / "metrics.csv", "a") as f:
         f.write("2,1.0,1,0.5,0.5,0.5,0.5\n")
-    resumed = training.train(training.resume_config(tmp_path / "resumed", epochs=3), resume=True, verbose=0)
+    resumed = training.train(training.resume_config(tmp_path / "resumed"), resume=True, verbose=0)
     assert_same_state(final_state(straight), final_state(resumed))
     assert [r["epoch"] for r in read_csv(resumed / "metrics.csv")] == ["1", "2", "3"]
     assert len(list(resumed.glob("epoch_*.png"))) == 3
@@ -187,10 +194,27 @@ def test_mixed_precision_run_exports_a_float32_generator(tiny_config):
     np.testing.assert_allclose(images, (copy.predict(z, verbose=0) + 1) / 2, atol=1e-5)
 
 
+def test_lr_decay_schedules_both_rates_over_the_whole_run(tiny_config):
+    config = dataclasses.replace(tiny_config, lr=1e-3, d_lr=2e-3, lr_decay=0.5, beta2=0.9)  # 2 epochs
+    gan = training.build_model(config, steps_per_epoch=10)
+    rates = {}
+    for step in (0, 10, 15, 20):
+        for optimizer in (gan.g_optimizer, gan.d_optimizer):
+            optimizer.iterations.assign(step)
+        rates[step] = (float(gan.g_optimizer.learning_rate), float(gan.d_optimizer.learning_rate))
+    assert rates == {
+        0: pytest.approx((1e-3, 2e-3)),
+        10: pytest.approx((1e-3, 2e-3)),
+        15: pytest.approx((5e-4, 1e-3)),
+        20: pytest.approx((0.0, 0.0)),
+    }
+    assert float(gan.g_optimizer.beta_2) == pytest.approx(0.9)
+
+
 def test_each_network_gets_its_learning_rate(tiny_config):
     gan = training.build_model(dataclasses.replace(tiny_config, lr=1e-4, d_lr=3e-4))
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
     dcgan = training.build_model(dataclasses.replace(tiny_config, arch="dcgan"))  # its own default D rate
-    assert float(dcgan.d_optimizer.learning_rate) == pytest.approx(4e-4)
-    assert float(dcgan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(dcgan.d_optimizer.learning_rate) == pytest.approx(2e-3)
+    assert float(dcgan.g_optimizer.learning_rate) == pytest.approx(1e-3)

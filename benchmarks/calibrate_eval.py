@@ -3,7 +3,7 @@
     python benchmarks/calibrate_eval.py --data ../shared/data/mnist_train.npz
 
 Prints one table row per reference set at N = 10,000, so that a user can
-tell a good score from a bad one (README "Evaluation").
+tell a good score from a bad one (docs/evaluation.md).
 """
 
 import argparse

@@ -6,7 +6,7 @@ Trains the tutorial's generator and discriminator with its step, optimizers
 and batch size (256, the 60,000 digits shuffled each epoch), and every
 `--every` epochs scores 10,000 samples drawn as the tutorial draws them
 (`training=False`): FCD, precision and recall, as `keras-gan evaluate` does.
-README "Performance" sets them beside ours. About 2 minutes per epoch on
+docs/performance.md sets them beside ours. About 2 minutes per epoch on
 2 CPU cores.
 """
 

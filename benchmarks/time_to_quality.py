@@ -5,14 +5,17 @@
         --recipes new --arch cdcgan --seeds 0 1 --plot docs/fcd_vs_minutes.png
     python benchmarks/time_to_quality.py --data ../shared/data/mnist_train.npz \
         --recipes new --seeds 0 1 --minutes 2 --set loss=hinge
+    python benchmarks/time_to_quality.py --replot new.log old.log --plot docs/fcd_vs_minutes.png
 
 Each (recipe, seed) is one real `train()` run on this machine. After every
 epoch the run's own quality monitor measures FCD on 2,000 samples; this
 script adds the wall-clock minutes since the run began (start-up, data,
 training and evaluation: what a user waits for). At the end the run's
 `generator.keras` is scored as `keras-gan evaluate` scores it: FCD,
-precision and recall on 10,000 samples. `--minutes` cuts a run short (the
-old recipe's 60 epochs take about 38 minutes here).
+precision and recall on 10,000 samples. `--minutes` cuts a run short, in
+the middle of an epoch if need be, so that recipes of different step
+costs get the same training time (the old recipe's 60 epochs take about
+38 minutes here).
 
 Recipes:
     new: the architecture's defaults (docs/results.md).
@@ -65,6 +68,12 @@ class WallClock(keras.callbacks.Callback):
         if self.limit and minutes >= self.limit:
             self.model.stop_training = True
 
+    def on_train_batch_end(self, batch, logs=None):
+        # Mid-epoch too, so that runs of different step costs get the same minutes;
+        # Keras still ends the epoch (and the monitor still measures FCD).
+        if self.limit and batch % 16 == 0 and (time.perf_counter() - self.start) / 60 >= self.limit:
+            self.model.stop_training = True
+
 
 def run_one(recipe, arch, seed, data, minutes, epochs, out, overrides=()):
     changes = dict(OLD_RECIPE) if recipe == "old" else {}
@@ -88,6 +97,28 @@ def run_one(recipe, arch, seed, data, minutes, epochs, out, overrides=()):
     return {**run, "reached": reached, "final": final}
 
 
+def train_all(args, overrides):
+    results = []
+    with tempfile.TemporaryDirectory(prefix="time-to-quality-") as scratch:
+        root = Path(args.keep or scratch)
+        for recipe in args.recipes:
+            for seed in args.seeds:
+                print(f"{args.arch}, {recipe} recipe, seed {seed}:", flush=True)
+                tag = "".join(f"-{k}={v}" for k, v in overrides.items())
+                out = root / f"{args.arch}-{recipe}{tag}-s{seed}"
+                results.append(run_one(recipe, args.arch, seed, args.data, args.minutes, args.epochs, out, overrides))
+                print(f"  final: {results[-1]['final']}", flush=True)
+    return results
+
+
+def read_results(log):
+    """The runs in the JSON last line of an earlier run's output."""
+    for line in reversed(Path(log).read_text().splitlines()):
+        if line.startswith('{"time_to_quality"'):
+            return json.loads(line)["time_to_quality"]
+    sys.exit(f"{log}: no time_to_quality line (did that run finish?)")
+
+
 def parse_setting(text):
     """ "loss=hinge" -> ("loss", "hinge"), "r1=0.1" -> ("r1", 0.1): numbers and booleans parsed as JSON."""
     name, _, value = text.partition("=")
@@ -102,14 +133,18 @@ def plot(results, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for r in results:
         style = "-" if r["recipe"] == "new" else "--"
         xs, ys = [p["minutes"] for p in r["curve"]], [p["fcd2k"] for p in r["curve"]]
-        label = f"{r['arch']} {r['recipe']} recipe" + "".join(f" {k}={v}" for k, v in r["set"].items())
+        label = f"{r['arch']} {r['recipe']} recipe" + "".join(f" {k}={v}" for k, v in r.get("set", {}).items())
         ax.plot(xs, ys, style, marker=".", label=f"{label}, seed {r['seed']}")
     ax.set(xlabel="wall-clock minutes on 2 CPU cores", ylabel="FCD, N = 2,000 (lower is better)", yscale="log")
+    ax.set_yticks([5, 10, 20, 50, 100, 200, 500])
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -129,27 +164,23 @@ def main():
     parser.add_argument("--epochs", type=int, default=0, help="override the recipe's epochs (0: keep)")
     parser.add_argument("--plot", default="", help="write the FCD-against-minutes curves to this PNG")
     parser.add_argument("--keep", default="", help="keep the run folders under this folder")
+    parser.add_argument(
+        "--replot", nargs="*", default=[], metavar="LOG", help="no training: tabulate and plot saved outputs"
+    )
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="TrainConfig fields: loss=hinge")
     args = parser.parse_args()
     overrides = dict(parse_setting(s) for s in args.set)
-    results = []
-    with tempfile.TemporaryDirectory(prefix="time-to-quality-") as scratch:
-        root = Path(args.keep or scratch)
-        for recipe in args.recipes:
-            for seed in args.seeds:
-                print(f"{args.arch}, {recipe} recipe, seed {seed}:", flush=True)
-                tag = "".join(f"-{k}={v}" for k, v in overrides.items())
-                out = root / f"{args.arch}-{recipe}{tag}-s{seed}"
-                run = run_one(recipe, args.arch, seed, args.data, args.minutes, args.epochs, out, overrides)
-                results.append(run)
-                print(f"  final: {results[-1]['final']}", flush=True)
+    if args.replot:
+        results = [r for log in args.replot for r in read_results(log)]
+    else:
+        results = train_all(args, overrides)
     print("\n| arch | recipe | seed | " + " | ".join(f"min to FCD(2k) <= {t:g}" for t in TARGETS), end="")
     print(" | minutes | FCD (10k) | precision | recall |")
     print("|---" * (len(TARGETS) + 7) + "|")
     for r in results:
         reached = " | ".join("-" if m is None else f"{m:.1f}" for m in r["reached"].values())
         f = r["final"]
-        recipe = " ".join([r["recipe"], *(f"{k}={v}" for k, v in r["set"].items())])
+        recipe = " ".join([r["recipe"], *(f"{k}={v}" for k, v in r.get("set", {}).items())])
         print(f"| {r['arch']} | {recipe} | {r['seed']} | {reached} | {f['minutes']:.1f}", end="")
         print(f" | {f['fcd10k']:.2f} | {f['precision']:.3f} | {f['recall']:.3f} |")
     if args.plot:

@@ -16,6 +16,7 @@ Run it only when a default recipe changes (docs/development.md "Pretrained gener
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import sys
 import time
@@ -45,7 +46,10 @@ def main():
         sys.exit("the generator computes in mixed precision; the pretrained ones are float32")
     target = paths.PRETRAINED_DIR / args.name
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(args.run_dir / paths.GENERATOR, target / paths.GENERATOR)
+    # Copied under a temporary name and renamed: an interrupted copy never replaces a good file.
+    partial = target / (paths.GENERATOR + ".partial")
+    shutil.copyfile(args.run_dir / paths.GENERATOR, partial)
+    os.replace(partial, target / paths.GENERATOR)
 
     config = TrainConfig.from_json(args.run_dir / paths.CONFIG)
     config.data, config.out = "", ""

@@ -75,7 +75,7 @@ class WallClock(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def run_one(recipe, arch, seed, data, minutes, epochs, out, overrides=()):
+def run_one(recipe, arch, seed, data, x, minutes, epochs, out, overrides=()):
     changes = dict(OLD_RECIPE) if recipe == "old" else {}
     if epochs:
         changes["epochs"] = epochs
@@ -85,7 +85,6 @@ def run_one(recipe, arch, seed, data, minutes, epochs, out, overrides=()):
     clock = WallClock(start, minutes)
     run_dir = train(config, verbose=0, extra_callbacks=[clock])
     total = (time.perf_counter() - start) / 60
-    x, _ = load_mnist(data)
     samples, labels = generate(load_generator(run_dir), STANDARD_N, seed=0)
     scores = evaluate(samples, real_images=x[HELD_OUT], train_images=x[CLASSIFIER_TRAIN], labels=labels)
     final = {"minutes": round(total, 2), "fcd10k": round(scores["fcd"], 3)}
@@ -99,6 +98,7 @@ def run_one(recipe, arch, seed, data, minutes, epochs, out, overrides=()):
 
 def train_all(args, overrides):
     results = []
+    x, _ = load_mnist(args.data)  # once, for every run's final scores
     with tempfile.TemporaryDirectory(prefix="time-to-quality-") as scratch:
         root = Path(args.keep or scratch)
         for recipe in args.recipes:
@@ -106,7 +106,9 @@ def train_all(args, overrides):
                 print(f"{args.arch}, {recipe} recipe, seed {seed}:", flush=True)
                 tag = "".join(f"-{k}={v}" for k, v in overrides.items())
                 out = root / f"{args.arch}-{recipe}{tag}-s{seed}"
-                results.append(run_one(recipe, args.arch, seed, args.data, args.minutes, args.epochs, out, overrides))
+                results.append(
+                    run_one(recipe, args.arch, seed, args.data, x, args.minutes, args.epochs, out, overrides)
+                )
                 print(f"  final: {results[-1]['final']}", flush=True)
     return results
 

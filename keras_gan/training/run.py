@@ -66,8 +66,7 @@ def build_model(config, steps_per_epoch=None):
     def optimizer(lr, ema=0.0):
         if config.lr_decay and steps_per_epoch:
             lr = LinearTail(lr, config.epochs * steps_per_epoch, config.lr_decay)
-        ema_kimg = config.ema_kimg if ema else 0.0
-        adam = default_optimizer(lr, config.beta1, ema, config.beta2, ema_kimg, config.batch_size)
+        adam = default_optimizer(lr, config.beta1, ema, config.beta2, config.ema_kimg, config.batch_size)
         # float16 gradients underflow without loss scaling; bfloat16 has float32's range.
         return keras.optimizers.LossScaleOptimizer(adam) if policy == "mixed_float16" else adam
 

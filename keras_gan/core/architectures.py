@@ -250,6 +250,8 @@ FAST_RECIPE = {
     "lr_decay": 0.7,
     "ema_kimg": 10.0,
 }
+# dcgan gains from twice the rates (FCD 9.6 -> 5.2 at 10 epochs); cdcgan loses (2.25 -> 2.56).
+DCGAN_RECIPE = {**FAST_RECIPE, "lr": 2e-3, "d_lr": 4e-3}
 
 
 # An InfoGAN code: G can jump between digits instead of morphing through
@@ -263,7 +265,7 @@ DCGAN_WIDTHS = (96, 64)
     "dcgan",
     "convolutional: transposed convs up, strided convs down, batch norm, an InfoGAN code",
     codes=DCGAN_CODES,
-    **FAST_RECIPE,
+    **DCGAN_RECIPE,
 )
 def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
     """A DCGAN (Radford et al. 2015) sized for MNIST on a CPU, with an InfoGAN code.

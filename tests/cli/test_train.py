@@ -66,7 +66,7 @@ def test_help_lists_every_config_field_with_its_help(capsys):
     for flag in ("--resume", "--export", "--no-from-logits", "--r1", "--r2", "--reg-every", "--no-d-batch-norm"):
         assert flag in out
     assert "--loss {bce,hinge,lsgan,wgan-gp,rpgan}" in out
-    assert "(default: --lr, unless the architecture sets its own) (0.002 for dcgan, 0.002 for cdcgan)" in text
+    assert "(default: --lr, unless the architecture sets its own) (0.004 for dcgan, 0.002 for cdcgan)" in text
 
 
 def test_resume_extends_epochs(tiny_npz, tmp_path, capsys):

@@ -83,7 +83,7 @@ def test_none_fields_take_the_architectures_own_defaults():
 
 
 def test_d_lr_defaults_to_the_architectures_own_or_lr():
-    assert TrainConfig(arch="dcgan").validate().d_lr == get_arch("dcgan").defaults["d_lr"] == 2e-3
+    assert TrainConfig(arch="dcgan").validate().d_lr == get_arch("dcgan").defaults["d_lr"] == 4e-3
     assert "d_lr" not in get_arch("gan").defaults
     assert TrainConfig(arch="gan", lr=3e-4).validate().d_lr == 3e-4  # no default of its own: D follows lr
     assert TrainConfig(arch="dcgan", d_lr=1e-4).validate().d_lr == 1e-4

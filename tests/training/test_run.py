@@ -216,5 +216,5 @@ def test_each_network_gets_its_learning_rate(tiny_config):
     assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
     assert float(gan.d_optimizer.learning_rate) == pytest.approx(3e-4)
     dcgan = training.build_model(dataclasses.replace(tiny_config, arch="dcgan"))  # its own default D rate
-    assert float(dcgan.d_optimizer.learning_rate) == pytest.approx(2e-3)
-    assert float(dcgan.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert float(dcgan.d_optimizer.learning_rate) == pytest.approx(4e-3)
+    assert float(dcgan.g_optimizer.learning_rate) == pytest.approx(2e-3)

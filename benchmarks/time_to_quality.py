@@ -41,6 +41,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 
 from keras_gan.core.sampling import generate, load_generator
+from keras_gan.errors import UserError
 from keras_gan.evaluation.classifier import CLASSIFIER_TRAIN, HELD_OUT
 from keras_gan.evaluation.report import STANDARD_N, evaluate
 from keras_gan.training.config import TrainConfig
@@ -104,7 +105,8 @@ def train_all(args, overrides):
         for recipe in args.recipes:
             for seed in args.seeds:
                 print(f"{args.arch}, {recipe} recipe, seed {seed}:", flush=True)
-                tag = "".join(f"-{k}={v}" for k, v in overrides.items())
+                # Every setting in the folder name, so runs kept under one --keep never collide.
+                tag = "".join(f"-{k}={v}" for k, v in overrides.items()) + (f"-e{args.epochs}" if args.epochs else "")
                 out = root / f"{args.arch}-{recipe}{tag}-s{seed}"
                 results.append(
                     run_one(recipe, args.arch, seed, args.data, x, args.minutes, args.epochs, out, overrides)
@@ -175,7 +177,10 @@ def main():
     if args.replot:
         results = [r for log in args.replot for r in read_results(log)]
     else:
-        results = train_all(args, overrides)
+        try:
+            results = train_all(args, overrides)
+        except UserError as e:  # bad data, a kept folder that already holds a run, ...
+            sys.exit(f"time_to_quality.py: error: {e}")
     print("\n| arch | recipe | seed | " + " | ".join(f"min to FCD(2k) <= {t:g}" for t in TARGETS), end="")
     print(" | minutes | FCD (10k) | precision | recall |")
     print("|---" * (len(TARGETS) + 7) + "|")

@@ -250,7 +250,7 @@ FAST_RECIPE = {
     "lr_decay": 0.7,
     "ema_kimg": 10.0,
 }
-# dcgan gains from twice the rates (FCD 9.6 -> 5.2 at 10 epochs); cdcgan loses (2.25 -> 2.56).
+# Under the decay to 0, dcgan learns faster at twice the rates; cdcgan did worse there (docs/results.md).
 DCGAN_RECIPE = {**FAST_RECIPE, "lr": 2e-3, "d_lr": 4e-3}
 
 

@@ -28,7 +28,6 @@ minutes to each target and the final scores. Run it alone on the machine:
 other work slows every step.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -40,6 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 
+from keras_gan.cli.common import OneLineErrorParser, run
 from keras_gan.core.sampling import generate, load_generator
 from keras_gan.errors import UserError
 from keras_gan.evaluation.classifier import CLASSIFIER_TRAIN, HELD_OUT
@@ -120,7 +120,7 @@ def read_results(log):
     for line in reversed(Path(log).read_text().splitlines()):
         if line.startswith('{"time_to_quality"'):
             return json.loads(line)["time_to_quality"]
-    sys.exit(f"{log}: no time_to_quality line (did that run finish?)")
+    raise UserError(f"{log}: no time_to_quality line (did that run finish?)")
 
 
 def parse_setting(text):
@@ -158,8 +158,9 @@ def plot(results, path):
     print(f"Wrote {path}")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    """Bad input (a flag, the data, a kept folder that holds a run) exits with one line, as the CLI does."""
+    parser = OneLineErrorParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="", help="local MNIST (see keras-gan train --help)")
     parser.add_argument("--arch", default="dcgan")
     parser.add_argument("--recipes", nargs="+", default=["new", "old"], choices=["new", "old"])
@@ -172,15 +173,15 @@ def main():
         "--replot", nargs="*", default=[], metavar="LOG", help="no training: tabulate and plot saved outputs"
     )
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="TrainConfig fields: loss=hinge")
-    args = parser.parse_args()
+    return run(parser, report, argv)
+
+
+def report(args):
     overrides = dict(parse_setting(s) for s in args.set)
     if args.replot:
         results = [r for log in args.replot for r in read_results(log)]
     else:
-        try:
-            results = train_all(args, overrides)
-        except UserError as e:  # bad data, a kept folder that already holds a run, ...
-            sys.exit(f"time_to_quality.py: error: {e}")
+        results = train_all(args, overrides)
     print("\n| arch | recipe | seed | " + " | ".join(f"min to FCD(2k) <= {t:g}" for t in TARGETS), end="")
     print(" | minutes | FCD (10k) | precision | recall |")
     print("|---" * (len(TARGETS) + 7) + "|")

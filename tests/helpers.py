@@ -3,6 +3,7 @@
 Test files import from here, never from each other.
 """
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -95,6 +96,14 @@ def randomized_generator(arch, seed=0):
     keras.utils.set_random_seed(seed)
     generator, _ = get_arch(arch).networks()
     return randomize(generator, seed)
+
+
+def load_script(path):
+    """Imports a script that is not a package module (a tool, a benchmark) from its file."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_python(*args, env=None, timeout=300, cwd=ROOT, check=True):

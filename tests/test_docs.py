@@ -1,16 +1,12 @@
 """The docs agree with the code: generated flag tables, links that resolve, and the README's commands that run."""
 
-import importlib.util
 import re
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, load_script
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools" / f"{name}.py")
 
 
 def test_the_flag_tables_in_docs_cli_are_what_the_parsers_say():

@@ -1,21 +1,13 @@
 """benchmarks/time_to_quality.py: its settings parser, its re-tabulation of saved runs, its plot, its errors."""
 
-import importlib.util
 import json
 
 import numpy as np
 from PIL import Image
 
-from tests.helpers import ROOT, run_python
+from tests.helpers import ROOT, load_script, run_python
 
 SCRIPT = ROOT / "benchmarks" / "time_to_quality.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("time_to_quality", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def saved_run(recipe, seed, curve, fcd10k):
@@ -25,7 +17,7 @@ def saved_run(recipe, seed, curve, fcd10k):
 
 
 def test_settings_parse_numbers_and_booleans_as_json_and_keep_words():
-    ttq = load_script()
+    ttq = load_script(SCRIPT)
     assert ttq.parse_setting("lr=2e-3") == ("lr", 0.002)
     assert ttq.parse_setting("d_batch_norm=false") == ("d_batch_norm", False)
     assert ttq.parse_setting("loss=hinge") == ("loss", "hinge")

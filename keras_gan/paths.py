@@ -20,6 +20,8 @@ BEST_GENERATOR = "best_generator.keras"
 EVAL = "eval.json"
 LOCK = ".lock"
 EXPORT_DIR = "export"
+# What `export` writes: a SavedModel for TF Serving, a TF.js graph model for the browser.
+EXPORT_FORMATS = ("saved_model", "tfjs")
 
 
 def cache_dir():

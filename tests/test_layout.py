@@ -159,7 +159,7 @@ def import_block(lines, node):
 
 
 def test_deferred_imports_say_why():
-    """An import inside a function is only for speed (a fast --help); its comment says "deferred"."""
+    """An import inside a function is for speed (a fast --help) or for a backend without TensorFlow: "deferred"."""
     unexplained = []
     for name, path in modules().items():
         lines = path.read_text().splitlines()

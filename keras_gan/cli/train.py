@@ -15,7 +15,7 @@ from keras_gan.cli.common import OneLineErrorParser, run
 from keras_gan.core.architectures import ARCHITECTURES
 from keras_gan.core.losses import OBJECTIVES
 from keras_gan.errors import Interrupted
-from keras_gan.export import FORMATS, export
+from keras_gan.paths import EXPORT_FORMATS
 from keras_gan.training import run as training
 from keras_gan.training.config import STRATEGIES, TrainConfig
 
@@ -65,7 +65,7 @@ def build_parser(prog="keras-gan train"):
     parser.add_argument(
         "--export",
         action="append",
-        choices=FORMATS,
+        choices=EXPORT_FORMATS,
         default=[],
         metavar="FORMAT",
         help="after training, export the generator: saved_model (TF Serving) or tfjs (the browser demo); "
@@ -97,8 +97,12 @@ def main(argv=None, prog="keras-gan train"):
                 flush=True,
             )
             return 128 + e.signal_number
-        for fmt in args.export:
-            print(f"Exported {fmt}: {export(run_dir, fmt, force=True)}")
+        if args.export:
+            # Import deferred until asked: exports need TensorFlow, which JAX-only training does without.
+            from keras_gan.export import export
+
+            for fmt in args.export:
+                print(f"Exported {fmt}: {export(run_dir, fmt, force=True)}")
         print(f"Run folder: {run_dir}")
 
     return run(parser, body, argv)

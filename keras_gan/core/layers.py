@@ -1,7 +1,6 @@
 """Custom layers: a batch norm that trains with TensorFlow's fused kernel, and InfoGAN's latent code."""
 
 import keras
-import tensorflow as tf  # the fused kernel has no Keras API
 from keras import ops
 
 
@@ -22,9 +21,17 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     must cover the global batch) this is Keras' own layer.
     """
 
+    def __init__(self, synchronized=False, **kwargs):
+        # Synchronization is tf.distribute's. A model saved on TensorFlow
+        # (the pretrained generators) records synchronized=True, which Keras
+        # refuses on other backends; there one process holds the whole batch.
+        super().__init__(synchronized=synchronized and keras.backend.backend() == "tensorflow", **kwargs)
+
     def call(self, inputs, training=None, mask=None):
         if not (training and self.trainable and self._can_fuse(inputs, mask)):
             return super().call(inputs, training=training, mask=mask)
+        import tensorflow as tf  # deferred: the JAX backend runs without TensorFlow installed
+
         x = ops.cast(inputs, "float32")
         channels = x.shape[-1]
         # The kernel takes NHWC: a [batch, channels] input becomes [batch, 1, 1, channels].
@@ -59,6 +66,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             return False
         if self.epsilon < 1.001e-5:  # the kernel's lower bound
             return False
+        import tensorflow as tf  # deferred: only reached on the TensorFlow backend
+
         replica = tf.distribute.get_replica_context()
         return not (self.synchronized and replica is not None and replica.num_replicas_in_sync > 1)
 

@@ -16,7 +16,7 @@ from keras_gan.export.saved_model import DEFAULT_MAX_N, float32_copy, save_servi
 from keras_gan.files import atomic_dir
 from keras_gan.training.config import TrainConfig
 
-FORMATS = ("saved_model", "tfjs")
+FORMATS = paths.EXPORT_FORMATS
 
 
 def export(run_dir, fmt="saved_model", version=1, force=False, max_n=DEFAULT_MAX_N, source=None, out=None):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf  # tf.summary has no Keras equivalent
 
 from keras_gan import images
+from keras_gan.errors import UserError
 from keras_gan.files import atomic_write_text
 from keras_gan.training.checkpoint import save_checkpoint
 
@@ -142,6 +142,22 @@ def _write_csv(path, rows):
     atomic_write_text(path, text.getvalue())
 
 
+def summary_module():
+    """`tf.summary`, which writes TensorBoard's logs (Keras has no equivalent).
+
+    Raises:
+        UserError: TensorFlow is not installed (as on a JAX-only machine).
+    """
+    try:
+        import tensorflow as tf  # deferred: the JAX backend trains without TensorFlow
+    except ImportError:
+        raise UserError(
+            "`tensorboard` writes its logs with tf.summary, which needs TensorFlow: install it or drop the flag",
+            argument="tensorboard",
+        ) from None
+    return tf.summary
+
+
 class TensorBoard(keras.callbacks.Callback):
     """Logs the epoch metrics and the image grid for TensorBoard.
 
@@ -151,7 +167,8 @@ class TensorBoard(keras.callbacks.Callback):
 
     def __init__(self, log_dir, noise, rows=8):
         super().__init__()
-        self.writer = tf.summary.create_file_writer(str(log_dir))
+        self.summary = summary_module()
+        self.writer = self.summary.create_file_writer(str(log_dir))
         self.noise = noise
         self.rows = rows
 
@@ -159,8 +176,8 @@ class TensorBoard(keras.callbacks.Callback):
         grid = render_grid(self.model, self.noise, self.rows)
         with self.writer.as_default(step=epoch + 1):
             for name, value in (logs or {}).items():
-                tf.summary.scalar(name, float(np.mean(value)))
-            tf.summary.image("samples", grid[None, :, :, None])
+                self.summary.scalar(name, float(np.mean(value)))
+            self.summary.image("samples", grid[None, :, :, None])
         self.writer.flush()
 
     def on_train_end(self, logs=None):

@@ -1,4 +1,4 @@
-"""MNIST loading, checking and the `tf.data` input pipeline.
+"""MNIST loading, checking and the input pipeline (`tf.data` on TensorFlow, NumPy on JAX).
 
 Images stay uint8 [N, 28, 28] (white digit on black, like MNIST) until the
 pipeline converts each batch to the models' [-1, 1] range with
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan.errors import UserError
 
@@ -22,8 +21,8 @@ OFFLINE_HINT = (
 
 
 def to_model_range(images_uint8):
-    """uint8 [0, 255] -> float32 [-1, 1], the range of G's tanh output."""
-    return tf.cast(images_uint8, tf.float32) / 127.5 - 1.0
+    """uint8 [0, 255] -> float32 [-1, 1], the range of G's tanh output (NumPy arrays)."""
+    return np.asarray(images_uint8, np.float32) / np.float32(127.5) - np.float32(1.0)
 
 
 def load_mnist(path=None):
@@ -142,6 +141,11 @@ def make_dataset(x, y, batch_size, seed, start_epoch, epochs):
     partial batch of each epoch is dropped: every step then has the same
     shape, and no image is shown twice in one epoch.
 
+    On the TensorFlow backend the batches come from `tf.data` (which
+    `tf.distribute` splits across replicas); on any other backend from
+    `numpy_batches`, so the JAX backend needs no TensorFlow. The two draw
+    different orders from the same seed.
+
     Args:
         x: uint8 [N, 28, 28] images.
         y: uint8 [N] labels (used by conditional GANs only).
@@ -151,12 +155,20 @@ def make_dataset(x, y, batch_size, seed, start_epoch, epochs):
         epochs: One past the last epoch to produce.
 
     Returns:
-        (dataset, steps_per_epoch). The dataset yields (float32 [batch, 28, 28, 1],
-        int32 [batch]).
+        (dataset, steps_per_epoch). The dataset (a `tf.data.Dataset` or a
+        generator) yields (float32 [batch, 28, 28, 1], int32 [batch]).
     """
+    check_batch_size(len(x), batch_size)
+    steps = steps_per_epoch(len(x), batch_size)
+    if keras.backend.backend() == "tensorflow":
+        return _tf_dataset(x, y, batch_size, seed, start_epoch, epochs, steps), steps
+    return numpy_batches(x, y, batch_size, seed, start_epoch, epochs), steps
+
+
+def _tf_dataset(x, y, batch_size, seed, start_epoch, epochs, steps):
+    import tensorflow as tf  # deferred: the JAX backend runs without TensorFlow installed
+
     n = len(x)
-    check_batch_size(n, batch_size)
-    steps = steps_per_epoch(n, batch_size)
     images = tf.constant(x[..., None])  # uint8 [N, 28, 28, 1]; 47 MB for MNIST
     labels = tf.constant(y.astype(np.int32))
 
@@ -165,13 +177,34 @@ def make_dataset(x, y, batch_size, seed, start_epoch, epochs):
         order = tf.argsort(keys)[: steps * batch_size]
         return tf.data.Dataset.from_tensor_slices(tf.reshape(order, [steps, batch_size]))
 
-    dataset = (
+    def to_batch(idx):  # to_model_range, in TensorFlow ops: this runs inside the tf.data graph
+        return tf.cast(tf.gather(images, idx), tf.float32) / 127.5 - 1.0, tf.gather(labels, idx)
+
+    return (
         tf.data.Dataset.range(start_epoch, epochs)
         .flat_map(epoch_batches)
-        .map(
-            lambda idx: (to_model_range(tf.gather(images, idx)), tf.gather(labels, idx)),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        )
+        .map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
-    return dataset, steps
+
+
+def epoch_order(n, batch_size, seed, epoch):
+    """The indices of one epoch's images, batch after batch: a pure function of (seed, epoch).
+
+    Returns:
+        int64 [steps_per_epoch(n, batch_size) * batch_size]: distinct indices into the N images.
+    """
+    return np.random.default_rng([seed, epoch]).permutation(n)[: steps_per_epoch(n, batch_size) * batch_size]
+
+
+def numpy_batches(x, y, batch_size, seed, start_epoch, epochs):
+    """`make_dataset`'s batches as a generator of NumPy arrays (backends other than TensorFlow).
+
+    Each batch is gathered and converted when it is asked for, so memory
+    stays at one batch beyond the uint8 images.
+    """
+    labels = y.astype(np.int32)
+    for epoch in range(start_epoch, epochs):
+        order = epoch_order(len(x), batch_size, seed, epoch)
+        for batch in order.reshape(-1, batch_size):
+            yield to_model_range(x[batch][..., None]), labels[batch]

@@ -4,13 +4,16 @@ The engine is written for any strategy: losses are divided by the global
 batch, each replica draws its own noise, and metrics are aggregated across
 replicas (see `keras_gan.core.tf_step`). `batch_size` is the global batch; Keras
 splits each batch across the replicas.
+
+TensorFlow is imported inside the functions that use it, only on the
+TensorFlow backend: the JAX backend trains without TensorFlow installed.
 """
 
+import contextlib
 import json
 import os
 
 import keras
-import tensorflow as tf
 
 from keras_gan.errors import UserError, invalid
 from keras_gan.training.config import STRATEGIES
@@ -39,7 +42,9 @@ def make_strategy(name="auto", tpu=""):
             raise UserError(
                 f"`strategy`={name!r} is tf.distribute: it needs KERAS_BACKEND=tensorflow", argument="strategy"
             )
-        return tf.distribute.get_strategy()  # a no-op scope; JAX runs on its default device
+        return NoStrategy()
+    import tensorflow as tf  # deferred: the JAX backend runs without TensorFlow installed
+
     if name == "auto":
         name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
     if name == "default":
@@ -57,6 +62,16 @@ def make_strategy(name="auto", tpu=""):
         where = tpu or "this VM"
         raise UserError(f"`strategy`='tpu': no TPU at {where} ({str(e).splitlines()[0]})", argument="tpu") from None
     return tf.distribute.TPUStrategy(resolver)
+
+
+class NoStrategy:
+    """The strategy of a backend without `tf.distribute`: a no-op scope, one process (JAX's default device)."""
+
+    num_replicas_in_sync = 1
+    cluster_resolver = None
+
+    def scope(self):
+        return contextlib.nullcontext()
 
 
 def _check_tf_config():
@@ -102,6 +117,8 @@ def precision_policy(mixed):
         return "float32"
     if keras.backend.backend() == "jax":
         return "mixed_bfloat16"
+    import tensorflow as tf  # deferred: TensorFlow backend only
+
     return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
 
 
@@ -114,4 +131,6 @@ def use_jit(jit):
         return jit
     if keras.backend.backend() == "jax":
         return True
+    import tensorflow as tf  # deferred: TensorFlow backend only
+
     return bool(tf.config.list_logical_devices("GPU"))

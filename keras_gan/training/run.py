@@ -137,6 +137,8 @@ def train(config, resume=False, verbose=1, extra_callbacks=()):
         raise UserError(f"`out`={str(run_dir)!r} is a file, not a folder", argument="out")
     # The strategy first: a multi-worker one must exist before other TensorFlow work.
     strategy = distribute.make_strategy(config.strategy, config.tpu)
+    if config.tensorboard:
+        callbacks.summary_module()  # no TensorFlow to write the logs: say so before any file is written
     # Data before the run folder: bad data, or a batch larger than it, leaves nothing behind.
     x, y = data.load_mnist(config.data)
     data.check_batch_size(len(x), config.batch_size)

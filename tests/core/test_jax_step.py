@@ -1,4 +1,8 @@
-"""The JAX training step, in one KERAS_BACKEND=jax subprocess (this process runs TensorFlow's, see test_engine.py)."""
+"""The JAX training step, in one KERAS_BACKEND=jax subprocess (this process runs TensorFlow's, see test_engine.py).
+
+The subprocess blocks `import tensorflow`: everything here also shows that
+the JAX backend trains, evaluates and samples without TensorFlow installed.
+"""
 
 import json
 import math
@@ -6,6 +10,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from keras_gan.core.engine import GAN, BackendStep
@@ -72,3 +77,31 @@ def test_a_resumed_jax_run_ends_where_an_uninterrupted_one_ends(report):
     assert resume["epochs"] == [2, 2] and resume["csv_epochs"] == ["1", "2"]
     assert resume["arrays"] > 30  # both networks, both optimizers, the noise stream
     assert resume["max_diff"] < 1e-5, resume["worst"]
+
+
+@pytest.mark.slow
+def test_the_command_line_trains_evaluates_and_samples_on_jax_without_tensorflow(report):
+    assert not report["tensorflow_in_modules"]
+    cli = report["command_line"]
+    assert cli["codes"] == {"train": 0, "tensorboard": 2, "evaluate": 0, "generate": 0}
+    assert {"generator.keras", "checkpoint.npz", "metrics.csv", "epoch_001.png", "config.json"} <= set(cli["run_files"])
+    # The per-epoch evaluation ran: its FCD is in the CSV.
+    header, row = (line.split(",") for line in cli["metrics"][:2])
+    assert float(dict(zip(header, row))["fcd"]) > 0
+    assert cli["eval"]["n"] == 64 and math.isfinite(cli["eval"]["fcd"])
+    # --tensorboard needs tf.summary: refused before the run folder existed.
+    assert not cli["tb_run_exists"]
+    # keras-gan info reports the machine without TensorFlow.
+    assert cli["info"]["tensorflow"].startswith("not installed") and cli["info"]["keras backend"] == "jax"
+    assert cli["info"]["devices"].startswith("CPU:0")
+
+
+@pytest.mark.slow
+def test_a_pretrained_generator_saved_on_tensorflow_draws_the_same_digits_on_jax(report):
+    from keras_gan import paths
+    from keras_gan.core import sampling
+
+    expected, _ = sampling.generate(sampling.load_generator(paths.pretrained_dir("dcgan")), 8, seed=0)
+    got = np.load(report["command_line"]["pretrained_samples"])
+    assert got.shape == expected.shape == (8, 28, 28)
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1

@@ -3,8 +3,10 @@
     KERAS_BACKEND=jax python tests/scripts/jax_step.py TMP_DIR
 
 One process for every JAX check, so the suite pays JAX's start-up once:
-the step of each architecture, every objective, and a resumed run against
-an uninterrupted one.
+the step of each architecture, every objective, a resumed run against
+an uninterrupted one, and the command line's train, generate and evaluate.
+TensorFlow is blocked from import here: the JAX backend must not need it
+(a JAX-only GPU machine has none).
 
 tests/core/test_jax_step.py starts it (the test process itself runs on TensorFlow).
 """
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 
 os.environ["KERAS_BACKEND"] = "jax"
+sys.modules["tensorflow"] = None  # any `import tensorflow` now raises ImportError
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 import jax  # noqa: E402
@@ -156,6 +159,41 @@ def resume(tmp):
     }
 
 
+def command_line(tmp):
+    """`keras-gan train` (with its per-epoch FCD), `generate` and `evaluate`, with TensorFlow blocked."""
+    from keras_gan.cli import run_command
+
+    def cli(command, *argv):
+        try:
+            return run_command(command, list(argv))
+        except SystemExit as e:  # a one-line error exits through argparse
+            return e.code
+
+    x = np.random.default_rng(1).integers(0, 256, (128, 28, 28)).astype("uint8")
+    np.savez(tmp / "cli.npz", x_train=x, y_train=np.arange(128, dtype="uint8") % 10)
+    run_dir = tmp / "cli-run"
+    common = ["--arch", "dcgan", "--epochs", "1", "--data", str(tmp / "cli.npz"), "--grid-size", "2"]
+    train = cli("train", *common, "--out", str(run_dir), "--eval-every", "1", "--eval-n", "64")
+    tensorboard = cli("train", *common, "--out", str(tmp / "tb-run"), "--tensorboard")
+    # --data: 128 digits are too few for precision/recall, so they are skipped (and nothing is downloaded).
+    evaluate = cli(
+        "evaluate", str(run_dir), "--n", "64", "--data", str(tmp / "cli.npz"), "--out", str(tmp / "eval.json")
+    )
+    generate = cli("generate", "--pretrained", "dcgan", "--n", "8", "--out", str(tmp / "pretrained"))
+    from keras_gan.cli.info import collect
+
+    info = dict(collect())
+    return {
+        "codes": {"train": train, "tensorboard": tensorboard, "evaluate": evaluate, "generate": generate},
+        "run_files": sorted(p.name for p in run_dir.iterdir()),
+        "metrics": (run_dir / "metrics.csv").read_text().splitlines(),
+        "eval": json.loads((tmp / "eval.json").read_text()),
+        "tb_run_exists": (tmp / "tb-run").exists(),
+        "pretrained_samples": str(tmp / "pretrained.npy"),
+        "info": {key: info[key] for key in ("tensorflow", "keras backend", "devices")},
+    }
+
+
 def jax_input_gradient(w, images):
     return jax.grad(lambda x: (x.reshape(x.shape[0], -1) @ w).sum())(images)
 
@@ -166,5 +204,7 @@ if __name__ == "__main__":
         "steps": {arch: step_report(arch) for arch in ("gan", "dcgan", "cdcgan")},
         "objectives": objectives(),
         "resume": resume(Path(sys.argv[1])),
+        "command_line": command_line(Path(sys.argv[1])),
+        "tensorflow_in_modules": sys.modules.get("tensorflow") is not None,
     }
     print(json.dumps(report))

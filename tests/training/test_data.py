@@ -106,18 +106,25 @@ def test_to_model_range():
 
 
 def batches(dataset):
-    return [images.numpy() for images, _ in dataset]
+    return [np.asarray(images) for images, _ in dataset]
 
 
-def test_dataset_order_is_a_function_of_seed_and_epoch():
+def numpy_pipeline(x, y, batch_size, seed, start_epoch, epochs):
+    """`make_dataset` as another backend gets it: `numpy_batches`, which imports no TensorFlow."""
+    return data.numpy_batches(x, y, batch_size, seed, start_epoch, epochs), data.steps_per_epoch(len(x), batch_size)
+
+
+@pytest.mark.parametrize("make_dataset", [data.make_dataset, numpy_pipeline], ids=["tf.data", "numpy"])
+def test_dataset_order_is_a_function_of_seed_and_epoch(make_dataset):
     x, y = synthetic_digits(40)
-    full, steps = data.make_dataset(x, y, batch_size=8, seed=5, start_epoch=0, epochs=3)
+    full, steps = make_dataset(x, y, batch_size=8, seed=5, start_epoch=0, epochs=3)
     assert steps == 5
     full = batches(full)
-    assert len(full) == 15 and full[0].shape == (8, 28, 28, 1)
+    assert len(full) == 15 and full[0].shape == (8, 28, 28, 1) and full[0].dtype == np.float32
     assert full[0].min() >= -1 and full[0].max() <= 1
     # A resumed run at epoch 1 sees exactly what the uninterrupted run saw.
-    resumed = batches(data.make_dataset(x, y, batch_size=8, seed=5, start_epoch=1, epochs=3)[0])
+    resumed = batches(make_dataset(x, y, batch_size=8, seed=5, start_epoch=1, epochs=3)[0])
+    assert len(resumed) == 10
     for a, b in zip(full[5:], resumed):
         np.testing.assert_array_equal(a, b)
     # Each epoch is a permutation of the data, in a different order.
@@ -126,13 +133,22 @@ def test_dataset_order_is_a_function_of_seed_and_epoch():
     assert not np.array_equal(epoch0, epoch1)
     as_set = lambda a: sorted(map(bytes, a.astype(np.float32)))  # noqa: E731
     assert as_set(epoch0) == as_set(epoch1)
+    np.testing.assert_allclose(np.sort(epoch0, axis=None), np.sort(data.to_model_range(x).reshape(-1)), atol=1e-6)
     # Labels travel with their images.
-    for images, labels in data.make_dataset(x, y, batch_size=8, seed=5, start_epoch=0, epochs=1)[0]:
-        for image, label in zip(images.numpy(), labels.numpy()):
+    for images, labels in make_dataset(x, y, batch_size=8, seed=5, start_epoch=0, epochs=1)[0]:
+        assert np.asarray(labels).dtype == np.int32
+        for image, label in zip(np.asarray(images), np.asarray(labels)):
             row = int(np.argmax(image[:, 10, 0]))  # the synthetic bar sits at row 2*label + 4
             assert row == 2 * label + 4
-    other_seed = batches(data.make_dataset(x, y, batch_size=8, seed=6, start_epoch=0, epochs=1)[0])
+    other_seed = batches(make_dataset(x, y, batch_size=8, seed=6, start_epoch=0, epochs=1)[0])
     assert not np.array_equal(other_seed[0], full[0])
+
+
+def test_numpy_pipeline_drops_the_last_partial_batch():
+    x, y = synthetic_digits(20)
+    order = data.epoch_order(len(x), batch_size=8, seed=0, epoch=0)
+    assert len(order) == 16 and len(set(order.tolist())) == 16
+    assert len(batches(data.numpy_batches(x, y, batch_size=8, seed=0, start_epoch=0, epochs=2))) == 4
 
 
 def test_batch_larger_than_data():

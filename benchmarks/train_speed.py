@@ -23,6 +23,10 @@ image. The tutorial's step shares one G pass: 3 G + 6 D.
 
 With jax installed it also times each architecture at batch 256 on the JAX
 backend (`KERAS_BACKEND=jax`, the stateless step, jit-compiled).
+
+`--jax-only` times the JAX backend alone, at `--batch-sizes`, without
+TensorFlow (no FLOP counts, no tutorial step): the GPU benchmark of
+`benchmarks/gpu_jax.sh`. Its last line is JSON: images/s per (arch, batch).
 """
 
 import argparse
@@ -40,7 +44,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers
 
 from keras_gan.core.architectures import build_networks, get_arch
@@ -68,9 +71,14 @@ def time_ours(arch, batch_size, steps, warmup, jit=None, mixed_precision=False):
     n = batch_size * (steps + warmup)
     x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
     y = np.random.default_rng(0).integers(0, 10, n).astype("int32")
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size, drop_remainder=True).prefetch(2)
     timer = StepTimer()
-    gan.fit(dataset, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size, drop_remainder=True).prefetch(2)
+        gan.fit(dataset, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
+    else:  # arrays: the JAX backend may run where TensorFlow is not installed
+        gan.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, callbacks=[timer], shuffle=False)
     return batch_size / statistics.median(timer.times[warmup:])
 
 
@@ -110,6 +118,8 @@ def tutorial_models():
 
 def tutorial_train_step(generator, discriminator, batch_size):
     """The tutorial's `@tf.function` step: Adam(1e-4) each, one batch of fakes for both updates."""
+    import tensorflow as tf
+
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
 
@@ -134,6 +144,8 @@ def tutorial_train_step(generator, discriminator, batch_size):
 
 
 def time_tutorial(batch_size, steps, warmup):
+    import tensorflow as tf
+
     train_step = tutorial_train_step(*tutorial_models(), batch_size)
     images = tf.random.uniform((batch_size, 28, 28, 1), -1, 1)
     times = []
@@ -146,6 +158,7 @@ def time_tutorial(batch_size, steps, warmup):
 
 def forward_flops(model, *specs):
     """FLOPs of one forward pass of `model` on one example, counted by TensorFlow's profiler."""
+    import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
     from tensorflow.python.profiler import model_analyzer, option_builder
 
@@ -158,6 +171,8 @@ def forward_flops(model, *specs):
 
 def step_flops(arch):
     """FLOPs of one training step per image (see the module docstring)."""
+    import tensorflow as tf
+
     g_specs, d_specs = [tf.TensorSpec([1, 100])], [tf.TensorSpec([1, 28, 28, 1])]
     if arch == "tutorial":
         (generator, discriminator), g_passes = tutorial_models(), 3
@@ -207,10 +222,17 @@ def main():
     parser.add_argument("--one", nargs=4, metavar=("ARCH", "BATCH", "STEPS", "WARMUP"), help=argparse.SUPPRESS)
     parser.add_argument("--jit", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mixed-precision", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--jax-only", action="store_true", help="time the JAX backend alone, without TensorFlow (the GPU benchmark)"
+    )
     args = parser.parse_args()
     if args.one:
         arch, batch, steps, warmup = args.one
         return run_one(arch, int(batch), int(steps), int(warmup), args.jit, args.mixed_precision)
+    if args.jax_only:
+        return jax_only(args)
+
+    import tensorflow as tf
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
     peak = cpu_peak_gflops()
@@ -249,6 +271,29 @@ def main():
     row("TF tutorial DCGAN step", "tutorial", 256, tutorial)
     if ("dcgan", 256) in ours:
         print(f"dcgan/tutorial images/s ratio: {ours['dcgan', 256]['rate'] / tutorial['rate']:.2f}")
+
+
+def jax_only(args):
+    """Images/s of each arch and batch size on the JAX backend, each in a fresh process; JSON last."""
+    import jax
+
+    print(
+        f"# JAX {jax.__version__} on {jax.devices()[0].device_kind}, Keras {keras.__version__}, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
+    print("| model | batch | images/s (median) | 60k-image epoch (s) | peak host memory (MiB) |")
+    print("|---|---|---|---|---|")
+    rates = {}
+    for arch in args.archs:
+        for batch_size in args.batch_sizes:
+            result = measure(arch, batch_size, args.steps, args.warmup, backend="jax")
+            rates[f"{arch}/{batch_size}"] = round(result["rate"])
+            print(
+                f"| {arch} | {batch_size} | {result['rate']:,.0f} | {EPOCH_IMAGES / result['rate']:.1f} "
+                f"| {result['peak_mib']:,.0f} |",
+                flush=True,
+            )
+    print(json.dumps({"backend": "jax", "device": jax.devices()[0].device_kind, "images_per_s": rates}))
 
 
 if __name__ == "__main__":

@@ -50,3 +50,13 @@ def test_a_log_without_results_is_refused(tmp_path):
     log.write_text("dcgan, new recipe, seed 0:\n  epoch 1 ...\n")
     result = run_python(SCRIPT, "--replot", log, check=False)
     assert result.returncode != 0 and "no time_to_quality line" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_table_reports_the_minutes_to_each_target_the_runs_measured(tmp_path):
+    run = saved_run("new", 1, [(1.0, 9.0), (2.0, 3.9)], 3.1)
+    run["reached"] = {"4.0": 2.0, "2.5": None}  # as `--targets 4 2.5` records them
+    log = tmp_path / "runs.log"
+    log.write_text(json.dumps({"time_to_quality": [run]}) + "\n")
+    result = run_python(SCRIPT, "--replot", log)
+    assert "| min to FCD(2k) <= 4 | min to FCD(2k) <= 2.5 | minutes |" in result.stdout
+    assert "| dcgan | new | 1 | 2.0 | - | 2.0 | 3.10 |" in result.stdout

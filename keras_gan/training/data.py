@@ -180,11 +180,18 @@ def _tf_dataset(x, y, batch_size, seed, start_epoch, epochs, steps):
     def to_batch(idx):  # to_model_range, in TensorFlow ops: this runs inside the tf.data graph
         return tf.cast(tf.gather(images, idx), tf.float32) / 127.5 - 1.0, tf.gather(labels, idx)
 
+    # No tf.data autotuning: its model thread sleeps up to a minute between rounds, and the iterator's
+    # destructor waited out that sleep when fit() returned (0 to 60 s at the end of a run, seen with gdb;
+    # docs/performance.md). Two parallel calls and two batches ahead keep a gather-and-scale step far
+    # ahead of a training step on any core count.
+    options = tf.data.Options()
+    options.autotune.enabled = False
     return (
         tf.data.Dataset.range(start_epoch, epochs)
         .flat_map(epoch_batches)
-        .map(to_batch, num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
+        .map(to_batch, num_parallel_calls=2)
+        .prefetch(2)
+        .with_options(options)
     )
 
 

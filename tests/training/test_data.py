@@ -144,6 +144,15 @@ def test_dataset_order_is_a_function_of_seed_and_epoch(make_dataset):
     assert not np.array_equal(other_seed[0], full[0])
 
 
+def test_tf_pipeline_runs_without_autotuning():
+    # tf.data's autotune thread made fit() wait up to a minute at the end of a run (docs/performance.md).
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the tf.data pipeline is the TensorFlow backend's")
+    x, y = synthetic_digits(16)
+    dataset, _ = data.make_dataset(x, y, batch_size=8, seed=0, start_epoch=0, epochs=1)
+    assert dataset.options().autotune.enabled is False
+
+
 def test_numpy_pipeline_drops_the_last_partial_batch():
     x, y = synthetic_digits(20)
     order = data.epoch_order(len(x), batch_size=8, seed=0, epoch=0)

@@ -180,10 +180,9 @@ def _tf_dataset(x, y, batch_size, seed, start_epoch, epochs, steps):
     def to_batch(idx):  # to_model_range, in TensorFlow ops: this runs inside the tf.data graph
         return tf.cast(tf.gather(images, idx), tf.float32) / 127.5 - 1.0, tf.gather(labels, idx)
 
-    # No tf.data autotuning: its model thread sleeps up to a minute between rounds, and the iterator's
-    # destructor waited out that sleep when fit() returned (0 to 60 s at the end of a run, seen with gdb;
-    # docs/performance.md). Two parallel calls and two batches ahead keep a gather-and-scale step far
-    # ahead of a training step on any core count.
+    # No tf.data autotuning: the iterator's destructor waited out the autotune thread's sleep when fit()
+    # returned, a stall at the end of every run (docs/performance.md). Gathering and scaling a batch is
+    # far cheaper than a training step, so two parallel calls and two batches ahead keep up without tuning.
     options = tf.data.Options()
     options.autotune.enabled = False
     return (

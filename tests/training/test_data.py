@@ -145,7 +145,7 @@ def test_dataset_order_is_a_function_of_seed_and_epoch(make_dataset):
 
 
 def test_tf_pipeline_runs_without_autotuning():
-    # tf.data's autotune thread made fit() wait up to a minute at the end of a run (docs/performance.md).
+    # tf.data's autotune thread made fit() stall at the end of a run (docs/performance.md).
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the tf.data pipeline is the TensorFlow backend's")
     x, y = synthetic_digits(16)

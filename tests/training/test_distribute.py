@@ -51,9 +51,9 @@ def test_train_checkpoint_and_resume_under_mirrored_strategy(tmp_path):
 @pytest.mark.parametrize("arch, r1", [("gan", "0"), ("dcgan", "0"), ("dcgan", "1.0")], ids=["gan", "dcgan", "dcgan-r1"])
 def test_two_replicas_take_the_single_device_step(arch, r1):
     # Plain SGD (Adam would hide a scale error) on the same batch and noise, under both of TensorFlow's CPU
-    # kernel paths: one of them puts dcgan's 2-device graph (batch norm in D) 2.5e-3 off the one-device
-    # step, and which one depends on the CPU (oneDNN on, on AMD EPYC; oneDNN off, on an Intel Xeon with
-    # AMX; docs/scaling.md). Our scaling maths must match on the other, and a mis-scaled loss fails on both.
+    # kernel paths (oneDNN on and off): on some CPUs one of them puts dcgan's 2-device graph off the
+    # one-device step, and which one depends on the CPU (docs/scaling.md). Our scaling maths must match on
+    # the other, and a mis-scaled loss must fail on both.
     reports = [run_step_script("equivalence", arch, r1, env={"TF_ENABLE_ONEDNN_OPTS": flag}) for flag in "01"]
     for report in reports:
         assert report["repeat_diff"] == 0.0

@@ -23,6 +23,7 @@ MAX_LATENT_DIM = 4096
 MAX_GRID_SIZE = 32
 MAX_EVAL_N = 100_000
 MAX_SEED = 2**31 - 1
+MAX_MINUTES = 7 * 24 * 60
 
 # What a `None` field becomes when the architecture has no default of its own.
 FALLBACKS = {"lr": 2e-4, "beta2": 0.999, "lr_decay": 0.0, "ema_kimg": 0.0}
@@ -49,7 +50,14 @@ class TrainConfig:
     """
 
     arch: str = _field("dcgan", "network pair (docs/how-it-works.md): gan, dcgan, or the conditional cgan, cdcgan")
-    epochs: int | None = _field(None, "passes over the 60,000 training digits")
+    epochs: int | None = _field(
+        None, "passes over the 60,000 training digits (with `minutes`: the most epochs to plan)"
+    )
+    minutes: float | None = _field(
+        None,
+        "time budget: train as many epochs as fit in this many minutes, evaluation included, "
+        "as timed on this machine before the run; the run prints the count, and `epochs` repeats it",
+    )
     batch_size: int = _field(64, "images per training step (the global batch under a distribution strategy)")
     latent_dim: int = _field(100, "length of the noise vector z")
     lr: float | None = _field(None, "Adam learning rate of G (and of D unless `d_lr` is set; default 2e-4)")
@@ -113,8 +121,10 @@ class TrainConfig:
         if not isinstance(self.arch, str) or self.arch not in ARCHITECTURES:
             raise invalid("arch", self.arch, f"one of {sorted(ARCHITECTURES)}")
         spec = get_arch(self.arch)
+        # The run's length is the user's if they gave one (epochs, a budget or both), else the architecture's.
+        given_length = self.epochs is not None or self.minutes is not None
         for name, value in spec.defaults.items():
-            if getattr(self, name) is None:
+            if getattr(self, name) is None and not (given_length and name in ("epochs", "minutes")):
                 setattr(self, name, value)
         for name, value in FALLBACKS.items():
             if getattr(self, name) is None:
@@ -122,7 +132,16 @@ class TrainConfig:
         if self.d_lr is None:
             self.d_lr = self.lr
         _check_strategy(self)
-        _positive_int(self, "epochs")
+        if self.minutes is None or self.epochs is not None:
+            _positive_int(self, "epochs")
+        if self.minutes is not None:
+            _float_in(self, "minutes", 0, MAX_MINUTES, f"a number of minutes in (0, {MAX_MINUTES}]", low_open=True)
+            if self.strategy == "multiworker":
+                raise UserError(
+                    "`minutes` cannot plan a multi-worker run: each worker would time its own machine and "
+                    "plan another epoch count; give `epochs`",
+                    argument="minutes",
+                )
         _positive_int(self, "batch_size")
         _positive_int(self, "latent_dim", MAX_LATENT_DIM)
         _positive_int(self, "grid_size", MAX_GRID_SIZE)

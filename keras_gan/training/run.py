@@ -21,7 +21,7 @@ from keras_gan.core.schedules import LinearTail
 from keras_gan.errors import Interrupted, TrainingFailure, UserError
 from keras_gan.evaluation.classifier import Classifier
 from keras_gan.files import save_keras
-from keras_gan.training import callbacks, data, distribute, interrupt, monitor
+from keras_gan.training import budget, callbacks, data, distribute, interrupt, monitor
 from keras_gan.training.checkpoint import load_checkpoint
 from keras_gan.training.config import TrainConfig
 from keras_gan.training.lock import run_folder_lock
@@ -102,6 +102,8 @@ def resume_config(run_dir, epochs=None):
     config.out = str(run_dir)
     if epochs is not None:
         config.epochs = epochs
+    if config.epochs is None:  # a run saves the epochs it planned; a hand-written config may not have them
+        raise UserError(f"{run_dir / paths.CONFIG} says no `epochs`: give the total to resume to", "epochs")
     return config
 
 
@@ -131,6 +133,7 @@ def train(config, resume=False, verbose=1, extra_callbacks=()):
         TrainingFailure: the watchdog stopped a failed run.
         Interrupted: a signal stopped the run; its `run_dir` says where.
     """
+    started = time.perf_counter()  # a time budget counts from here
     config = dataclasses.replace(config).validate()
     run_dir = Path(config.out) if config.out else default_run_dir(config.arch)
     if run_dir.exists() and not run_dir.is_dir():
@@ -153,11 +156,47 @@ def train(config, resume=False, verbose=1, extra_callbacks=()):
                     _train(config, strategy, x, y, resume, run_dir, Path(scratch), stop, verbose, extra_callbacks)
             else:
                 with run_folder_lock(run_dir):
+                    if config.minutes and not resume:  # a resumed run keeps the epochs it planned
+                        config.epochs = plan_epochs(config, strategy, x, y, started, stop, verbose).epochs
                     _train(config, strategy, x, y, resume, run_dir, run_dir, stop, verbose, extra_callbacks)
     except Interrupted as e:
         e.run_dir = run_dir
         raise
     return run_dir
+
+
+def plan_epochs(config, strategy, x, y, started, stop=None, verbose=1):
+    """The epochs that fit `config.minutes`, timed on a throwaway copy of the run (`budget.plan_epochs`).
+
+    Args:
+        config: A validated `TrainConfig` with `minutes` set.
+        strategy: The run's `tf.distribute` strategy.
+        x: uint8 [N, 28, 28] training images.
+        y: uint8 [N] labels.
+        started: `time.perf_counter()` when the run began.
+        stop: The run's `StopOnSignal`: a signal during the probe stops the run.
+        verbose: Print the plan.
+
+    Returns:
+        A `budget.Plan`.
+    """
+    steps = data.steps_per_epoch(len(x), config.batch_size)
+    noise = grid_noise(config)
+
+    def build():
+        with strategy.scope():
+            return build_model(config)
+
+    def probe_callbacks(folder):
+        run_callbacks = make_callbacks(config, Path(folder), noise, images_per_epoch=steps * config.batch_size)
+        return run_callbacks + ([stop] if stop else [])
+
+    # Enough epochs of batches for the probe, however small the data.
+    dataset, _ = data.make_dataset(x, y, config.batch_size, config.seed, 0, -(-budget.PROBE_STEPS // steps))
+    plan = budget.plan_epochs(config, started, build, dataset, probe_callbacks, steps)
+    if verbose:
+        print(plan.summary(), flush=True)
+    return plan
 
 
 def _train(config, strategy, x, y, resume, run_dir, write_dir, stop, verbose, extra_callbacks):

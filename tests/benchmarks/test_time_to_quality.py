@@ -58,5 +58,9 @@ def test_the_table_reports_the_minutes_to_each_target_the_runs_measured(tmp_path
     log = tmp_path / "runs.log"
     log.write_text(json.dumps({"time_to_quality": [run]}) + "\n")
     result = run_python(SCRIPT, "--replot", log)
-    assert "| min to FCD(2k) <= 4 | min to FCD(2k) <= 2.5 | minutes |" in result.stdout
-    assert "| dcgan | new | 1 | 2.0 | - | 2.0 | 3.10 |" in result.stdout
+    assert "| min to FCD(2k) <= 4 | min to FCD(2k) <= 2.5 | epochs | minutes |" in result.stdout
+    # A log from before time budgets has no epochs in its final scores: the curve's last epoch stands in.
+    assert "| dcgan | new | 1 | 2.0 | - | 2 | 2.0 | 3.10 |" in result.stdout
+    run["final"]["epochs"] = 7
+    log.write_text(json.dumps({"time_to_quality": [run]}) + "\n")
+    assert "| dcgan | new | 1 | 2.0 | - | 7 | 2.0 | 3.10 |" in run_python(SCRIPT, "--replot", log).stdout

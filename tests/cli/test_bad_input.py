@@ -45,7 +45,15 @@ def bad(tmp_path_factory):
         ("no_config", lambda d: (d / paths.CONFIG).unlink()),
         (
             "other_arch",
-            lambda d: TrainConfig(arch="dcgan", data=str(root / "good.npz"), out=str(d)).to_json(d / paths.CONFIG),
+            lambda d: TrainConfig(arch="dcgan", epochs=3, data=str(root / "good.npz"), out=str(d)).to_json(
+                d / paths.CONFIG
+            ),
+        ),
+        (
+            "no_epochs",
+            lambda d: TrainConfig(arch="gan", minutes=5.0, data=str(root / "good.npz"), out=str(d)).to_json(
+                d / paths.CONFIG
+            ),
         ),
     ]:
         shutil.copytree(run, root / name)
@@ -117,6 +125,7 @@ CASES = [
     ("train", "--resume {root}/list_config", "expected a JSON object of TrainConfig fields", 2),
     ("train", "--resume {root}/no_config", "cannot read config", 2),
     ("train", "--resume {root}/other_arch", "the checkpoint belongs to a different architecture", 2),
+    ("train", "--resume {root}/no_epochs", "config.json says no --epochs: give the total to resume to", 2),
     # generate
     ("generate", "{root}/run --n 0 --out {root}/s", "--n must be a positive integer", 2),
     ("generate", "{root}/run --n -5 --out {root}/s", "--n must be a positive integer", 2),

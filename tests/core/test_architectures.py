@@ -102,7 +102,8 @@ def test_convolutional_widths(arch, g_filters, d_filters):
 
 def test_one_spec_per_arch_says_everything_about_it():
     assert all(isinstance(spec, ArchSpec) and spec.name == name for name, spec in ARCHITECTURES.items())
-    assert all("epochs" in spec.defaults for spec in ARCHITECTURES.values())
+    # Each says how long it trains: a number of epochs or a time budget.
+    assert all({"epochs", "minutes"} & set(spec.defaults) for spec in ARCHITECTURES.values())
     assert CONDITIONAL == {"cgan", "cdcgan"}
     assert {name: spec.codes for name, spec in ARCHITECTURES.items() if spec.codes} == {"dcgan": 10}
     fields = set(TrainConfig.__dataclass_fields__)

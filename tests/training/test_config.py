@@ -62,6 +62,10 @@ def test_bad_config_files_are_refused(tmp_path, text, message):
         (dict(jit=True, strategy="mirrored"), "`jit` does not work with strategy mirrored"),
         (dict(tpu="grpc://x:8470"), "`tpu` needs strategy tpu"),
         (dict(eval_every=-2), r"`eval_every` must be 0 \(off\) or a positive integer. Received: eval_every=-2"),
+        (dict(minutes=0.0), r"`minutes` must be a number of minutes in \(0, 10080\]. Received: minutes=0.0"),
+        (dict(minutes=math.inf), r"`minutes` must be a number of minutes in \(0, 10080\]"),
+        (dict(minutes="ten"), r"`minutes` must be a number of minutes in \(0, 10080\]. Received: minutes='ten'"),
+        (dict(strategy="multiworker", minutes=1.0), "`minutes` cannot plan a multi-worker run: .* give `epochs`"),
     ],
 )
 def test_validate_names_the_bad_argument(change, message):
@@ -80,6 +84,20 @@ def test_none_fields_take_the_architectures_own_defaults():
         for name, value in get_arch(arch).defaults.items():
             assert getattr(config, name) == value
     assert TrainConfig(arch="gan", epochs=2).validate().epochs == 2  # a given value wins
+
+
+def test_the_run_length_is_the_users_if_given_else_the_architectures():
+    # dcgan's default is a time budget, gan's a number of epochs.
+    assert (TrainConfig(arch="dcgan").validate().minutes, TrainConfig(arch="dcgan").validate().epochs) == (9.5, None)
+    assert (TrainConfig(arch="gan").validate().minutes, TrainConfig(arch="gan").validate().epochs) == (None, 30)
+    # Epochs given: no budget from the architecture; a budget given: no epoch count from it.
+    assert TrainConfig(arch="dcgan", epochs=32).validate().minutes is None
+    assert TrainConfig(arch="gan", minutes=5).validate().epochs is None
+    # Both given: the epochs cap the budget.
+    config = TrainConfig(arch="dcgan", epochs=4, minutes=5).validate()
+    assert (config.epochs, config.minutes) == (4, 5.0)
+    # A multi-worker run with epochs needs no budget.
+    assert TrainConfig(arch="dcgan", epochs=3, strategy="multiworker").validate().minutes is None
 
 
 def test_d_lr_defaults_to_the_architectures_own_or_lr():

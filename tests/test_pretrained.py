@@ -12,10 +12,10 @@ from keras_gan.evaluation.classifier import Classifier
 from keras_gan.training.config import TrainConfig
 from tests.helpers import run_cli
 
-# FCD of 2,000 samples (seed 0) must stay under these. Measured 2026-12-03 at
-# N = 2,000: see each folder's README.md; the bound leaves room for the
-# round-off of other CPUs, not for a worse generator.
-FCD_2K_BOUND = {"dcgan": 8.0, "cdcgan": 4.0}  # measured 6.91 and 3.42
+# FCD of 2,000 samples (seed 0) must stay under these: the values measured
+# when the files were made (docs/development.md), plus room for the round-off
+# of other CPUs, not for a worse generator.
+FCD_2K_BOUND = {"dcgan": 5.1, "cdcgan": 4.5}
 MAX_TOTAL_BYTES = 10 * 2**20
 
 

@@ -83,7 +83,8 @@ def test_a_resumed_jax_run_ends_where_an_uninterrupted_one_ends(report):
 def test_the_command_line_trains_evaluates_and_samples_on_jax_without_tensorflow(report):
     assert not report["tensorflow_in_modules"]
     cli = report["command_line"]
-    assert cli["codes"] == {"train": 0, "tensorboard": 2, "evaluate": 0, "generate": 0}
+    assert cli["codes"] == {"train": 0, "tensorboard": 2, "evaluate": 0, "generate": 0, "budget": 0}
+    assert cli["budget_epochs"] == 1
     assert {"generator.keras", "checkpoint.npz", "metrics.csv", "epoch_001.png", "config.json"} <= set(cli["run_files"])
     # The per-epoch evaluation ran: its FCD is in the CSV.
     header, row = (line.split(",") for line in cli["metrics"][:2])

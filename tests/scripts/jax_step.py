@@ -180,11 +180,20 @@ def command_line(tmp):
         "evaluate", str(run_dir), "--n", "64", "--data", str(tmp / "cli.npz"), "--out", str(tmp / "eval.json")
     )
     generate = cli("generate", "--pretrained", "dcgan", "--n", "8", "--out", str(tmp / "pretrained"))
+    # A time budget too small for more than one epoch: the probe runs on JAX, and plans the floor.
+    budget = cli("train", *common[4:], "--arch", "gan", "--minutes", "0.001", "--out", str(tmp / "budget-run"))
     from keras_gan.cli.info import collect
 
     info = dict(collect())
     return {
-        "codes": {"train": train, "tensorboard": tensorboard, "evaluate": evaluate, "generate": generate},
+        "codes": {
+            "train": train,
+            "tensorboard": tensorboard,
+            "evaluate": evaluate,
+            "generate": generate,
+            "budget": budget,
+        },
+        "budget_epochs": json.loads((tmp / "budget-run" / "config.json").read_text())["epochs"],
         "run_files": sorted(p.name for p in run_dir.iterdir()),
         "metrics": (run_dir / "metrics.csv").read_text().splitlines(),
         "eval": json.loads((tmp / "eval.json").read_text()),

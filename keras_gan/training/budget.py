@@ -108,7 +108,7 @@ def probe(build, dataset, callbacks, steps=PROBE_STEPS):
         build: Builds and returns the compiled model.
         dataset: At least `steps` batches, as `fit` takes them.
         callbacks: The run's callbacks, writing into a scratch folder; the
-            first one is the quality monitor if `monitored`.
+            quality monitor first, when the run evaluates.
         steps: Steps to train, warm-up included.
 
     Returns:
@@ -144,8 +144,10 @@ def plan_epochs(config, started, build, dataset, make_callbacks, steps_per_epoch
     with tempfile.TemporaryDirectory(prefix="keras-gan-probe-") as scratch:
         compile_s, step, first, others = probe(build, dataset, make_callbacks(scratch))
     evaluation, epoch_end = (first, others) if config.eval_every else (0.0, first + others)
-    plan = Plan(0, config.minutes * 60, 0.0, compile_s, step, steps_per_epoch, evaluation, config.eval_every, epoch_end)
-    plan.elapsed = time.perf_counter() - started
-    # The tail writes the generator and the GIF, about what a checkpoint costs.
-    plan.epochs = epochs_within(plan.budget, plan.elapsed, compile_s, plan.epoch_seconds, epoch_end, config.epochs)
+    elapsed = time.perf_counter() - started
+    timings = (compile_s, step, steps_per_epoch, evaluation, config.eval_every, epoch_end)
+    plan = Plan(0, config.minutes * 60, elapsed, *timings)
+    # The epochs from the plan's own epoch time. The tail writes the generator and the GIF, about what a
+    # checkpoint costs.
+    plan.epochs = epochs_within(plan.budget, elapsed, compile_s, plan.epoch_seconds, epoch_end, config.epochs)
     return plan

@@ -153,12 +153,12 @@ def train(config, resume=False, verbose=1, extra_callbacks=()):
             if not chief:
                 # Other workers run the same callbacks (they join the same collective ops) into a scratch folder.
                 with tempfile.TemporaryDirectory(prefix="keras-gan-worker-") as scratch:
-                    _train(config, strategy, x, y, resume, run_dir, Path(scratch), stop, verbose, extra_callbacks)
+                    _train(
+                        config, strategy, x, y, resume, run_dir, Path(scratch), stop, verbose, extra_callbacks, started
+                    )
             else:
                 with run_folder_lock(run_dir):
-                    if config.minutes and not resume:  # a resumed run keeps the epochs it planned
-                        config.epochs = plan_epochs(config, strategy, x, y, started, stop, verbose).epochs
-                    _train(config, strategy, x, y, resume, run_dir, run_dir, stop, verbose, extra_callbacks)
+                    _train(config, strategy, x, y, resume, run_dir, run_dir, stop, verbose, extra_callbacks, started)
     except Interrupted as e:
         e.run_dir = run_dir
         raise
@@ -199,10 +199,12 @@ def plan_epochs(config, strategy, x, y, started, stop=None, verbose=1):
     return plan
 
 
-def _train(config, strategy, x, y, resume, run_dir, write_dir, stop, verbose, extra_callbacks):
+def _train(config, strategy, x, y, resume, run_dir, write_dir, stop, verbose, extra_callbacks, started):
     """The run itself, once the folder is locked (or, on a non-chief worker, a scratch folder chosen)."""
     if not resume and (run_dir / paths.CHECKPOINT).exists():
         raise UserError(f"`out`={str(run_dir)!r} already holds a run; resume it instead", argument="out")
+    if config.minutes and not resume:  # after the checks, so bad input costs no probe; a resumed run keeps its plan
+        config.epochs = plan_epochs(config, strategy, x, y, started, stop, verbose).epochs
     # Variables (networks, optimizers, RNG state) live in the strategy's scope.
     with strategy.scope():
         gan = build_model(config, data.steps_per_epoch(len(x), config.batch_size))

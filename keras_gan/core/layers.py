@@ -1,4 +1,5 @@
-"""Custom layers: a batch norm that trains with TensorFlow's fused kernel, and InfoGAN's latent code."""
+"""Custom layers: a batch norm that trains with TensorFlow's fused kernel, InfoGAN's latent code, and a
+discriminator's view of its batch's spread."""
 
 import keras
 from keras import ops
@@ -115,3 +116,52 @@ class LatentCode(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "codes": self.codes}
+
+
+@keras.saving.register_keras_serializable(package="keras_gan")
+class MinibatchStddev(keras.layers.Layer):
+    """Appends one channel holding how much the batch varies (Karras et al. 2018, "minibatch stddev").
+
+    A discriminator that judges each image alone cannot tell a generator that
+    draws a few kinds of digit from one that draws them all: every fake can
+    look real. Shown the batch's spread, it can, and G is pushed to cover
+    more of the digits (recall). D scores real and generated batches apart
+    (`train_discriminator`), so a narrow generated batch stands out.
+
+    The spread is the standard deviation of every feature over the batch,
+    averaged over features and positions into one number, and appended to
+    every image as a constant channel: [batch, h, w, c] -> [batch, h, w, c + 1].
+    Under tf.distribute with several replicas in sync it covers the global
+    batch, as the synchronized batch norm's statistics do, so N replicas
+    train the model one device would.
+    """
+
+    def call(self, inputs):
+        x = ops.cast(inputs, "float32")  # float32 under mixed precision: a variance of small differences
+        spread = ops.mean(ops.sqrt(_batch_variance(x) + 1e-8))
+        channel = ops.ones_like(x[..., :1]) * spread
+        return ops.concatenate([inputs, ops.cast(channel, inputs.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
+def _batch_variance(x):
+    """Each feature's variance over the batch (axis 0), over every replica's batch when there are several."""
+    replica = _replica_context()
+    if replica is None or replica.num_replicas_in_sync == 1:
+        return ops.var(x, axis=0)
+    import tensorflow as tf  # only reached under tf.distribute
+
+    count = replica.all_reduce("sum", tf.cast(tf.shape(x)[0], "float32"))
+    mean = replica.all_reduce("sum", tf.reduce_sum(x, axis=0)) / count
+    return replica.all_reduce("sum", tf.reduce_sum(tf.square(x - mean), axis=0)) / count
+
+
+def _replica_context():
+    # tf.distribute's replica context; None on the other backends, where one process holds the batch.
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    return tf.distribute.get_replica_context()

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gan.core.layers import FusedBatchNormalization, LatentCode, latent_code
+from keras_gan.core.layers import FusedBatchNormalization, LatentCode, MinibatchStddev, latent_code
 
 
 def twin_layers(shape, **kwargs):
@@ -89,3 +89,40 @@ def test_latent_code_layer_round_trips_through_a_keras_file(tmp_path):
     assert loaded.layers[1].codes == 4
     z = np.random.default_rng(1).standard_normal((5, 16)).astype("float32")
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(z)), keras.ops.convert_to_numpy(model(z)))
+
+
+def test_minibatch_stddev_appends_the_batch_spread():
+    x = np.random.default_rng(2).normal(0.0, 1.0, (6, 3, 3, 4)).astype("float32")
+    x[:, 0, 0, 0] = [1, 2, 3, 4, 5, 6]  # population std sqrt(35/12)
+    out = keras.ops.convert_to_numpy(MinibatchStddev()(x))
+    assert out.shape == (6, 3, 3, 5)
+    np.testing.assert_array_equal(out[..., :4], x)  # the features pass through
+    want = np.sqrt(x.var(axis=0) + 1e-8).mean()  # per feature over the batch, then averaged
+    np.testing.assert_allclose(out[..., 4], np.full((6, 3, 3), want), rtol=1e-5)
+    # One image repeated has no spread: the channel holds only sqrt(1e-8).
+    same = keras.ops.convert_to_numpy(MinibatchStddev()(np.repeat(x[:1], 6, axis=0)))
+    np.testing.assert_allclose(same[..., 4], 1e-4, rtol=1e-3)
+
+
+def test_minibatch_stddev_passes_gradients_through_the_spread():
+    x = tf.constant(np.random.default_rng(3).normal(size=(5, 2, 2, 3)).astype("float32"))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(MinibatchStddev()(x)[..., -1])
+    grad = tape.gradient(total, x).numpy()
+    # d(mean std)/dx: each feature's (x - mean) / (n * std), times 4 positions over 12 features, summed over 20 outputs.
+    xn = x.numpy()
+    std = np.sqrt(xn.var(axis=0) + 1e-8)
+    want = 20 * (xn - xn.mean(axis=0)) / (5 * std) / 12
+    np.testing.assert_allclose(grad, want, rtol=1e-4, atol=1e-6)
+
+
+def test_minibatch_stddev_round_trips_and_keeps_mixed_precision(tmp_path):
+    images = keras.Input((4, 4, 2))
+    model = keras.Model(images, MinibatchStddev()(images))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    x = np.random.default_rng(4).normal(size=(3, 4, 4, 2)).astype("float32")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)))
+    half = MinibatchStddev(dtype="mixed_float16")(tf.constant(x, "float16"))
+    assert half.dtype == "float16" and np.isfinite(keras.ops.convert_to_numpy(half)).all()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 import keras
 from keras import layers
 
-from keras_gan.core.layers import FusedBatchNormalization, LatentCode
+from keras_gan.core.layers import FusedBatchNormalization, LatentCode, MinibatchStddev
 from keras_gan.errors import invalid
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -218,10 +218,13 @@ def _dcgan_generator_body(x, g=128):
     return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(x)  # 28x28
 
 
-def _dcgan_discriminator_body(images, d=128, batch_norm=True):
-    """Images -> flattened 4x4x`d` features."""
+def _dcgan_discriminator_body(images, d=128, batch_norm=True, stddev=False):
+    """Images -> flattened 4x4x`d` features; `stddev` shows the last layer the batch's spread."""
     x = _down_block(images, d // 4, batch_norm=False)  # 14x14, no batch norm on the input layer
     x = _down_block(x, d // 2, batch_norm)  # 7x7
+    if stddev:
+        # Before a convolution rather than the logit, so the spread can weigh each feature, not only shift the score.
+        x = MinibatchStddev()(x)
     x = _down_block(x, d, batch_norm)  # 4x4
     return layers.Flatten()(x)
 
@@ -279,14 +282,17 @@ def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
     14x14 -> ConvT(1, s2) 28x28 tanh; batch norm + ReLU after every layer but
     the last. The projection sees z with its first 10 entries replaced by
     the one-hot code they pick (`LatentCode`).
-    D: Conv(16, s2) 14x14 -> Conv(32, s2) 7x7 -> Conv(64, s2) 4x4 -> one
+    D: Conv(16, s2) 14x14 -> Conv(32, s2) 7x7 -> minibatch stddev (one
+    more channel: how much the batch varies) -> Conv(64, s2) 4x4 -> one
     logit, and a 10-way code head beside it; LeakyReLU(0.2), batch norm on
     every layer but the input one (unless `d_batch_norm` is False).
     """
     g, d = DCGAN_WIDTHS
+    # The stddev is for recall: D can tell a batch of too-alike fakes from a real batch, so G spreads
+    # its digits. What it gave on both seeds: docs/results.md.
     return _build_pair(
         functools.partial(_dcgan_generator_body, g=g),
-        functools.partial(_dcgan_discriminator_body, d=d, batch_norm=d_batch_norm),
+        functools.partial(_dcgan_discriminator_body, d=d, batch_norm=d_batch_norm, stddev=True),
         latent_dim,
         from_logits,
         codes=DCGAN_CODES,
@@ -295,6 +301,9 @@ def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
 
 @register("cdcgan", "dcgan conditioned on the digit (projection D)", conditional=True, **CDCGAN_RECIPE)
 def build_conditional_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, num_classes=NUM_CLASSES):
-    """`dcgan` at widths 128/128, conditioned on the digit: G sees [z, embed(label)], D a projection head."""
+    """`dcgan` at widths 128/128, conditioned on the digit: G sees [z, embed(label)], D a projection head.
+
+    Without `dcgan`'s minibatch stddev, which did not help here (docs/results.md).
+    """
     body = functools.partial(_dcgan_discriminator_body, batch_norm=d_batch_norm)
     return _build_pair(_dcgan_generator_body, body, latent_dim, from_logits, num_classes)

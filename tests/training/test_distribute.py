@@ -54,12 +54,14 @@ def test_two_replicas_take_the_single_device_step(arch, r1):
     # kernel paths (oneDNN on and off): on some CPUs one of them puts dcgan's 2-device graph off the
     # one-device step, and which one depends on the CPU (docs/scaling.md). Our scaling maths must match on
     # the other, and a mis-scaled loss must fail on both.
+    # Each network's step is compared from the same weights: G's step can magnify D's last-bit rounding
+    # (see distributed_step.equivalence).
     reports = [run_step_script("equivalence", arch, r1, env={"TF_ENABLE_ONEDNN_OPTS": flag}) for flag in "01"]
     for report in reports:
         assert report["repeat_diff"] == 0.0
         # Averaging per replica instead of over the global batch doubles the step: caught.
         assert report["mis_scaled_diff"] > 1e-3
-    assert min(report["mirrored_diff"] for report in reports) < 1e-5
+    assert min(max(report["d_step_diff"], report["g_step_diff"]) for report in reports) < 1e-5
 
 
 def free_ports(n):

@@ -151,7 +151,7 @@ def _batch_variance(x):
     replica = _replica_context()
     if replica is None or replica.num_replicas_in_sync == 1:
         return ops.var(x, axis=0)
-    import tensorflow as tf  # only reached under tf.distribute
+    import tensorflow as tf  # deferred: only reached under tf.distribute
 
     count = replica.all_reduce("sum", tf.cast(tf.shape(x)[0], "float32"))
     mean = replica.all_reduce("sum", tf.reduce_sum(x, axis=0)) / count
@@ -162,6 +162,6 @@ def _replica_context():
     # tf.distribute's replica context; None on the other backends, where one process holds the batch.
     if keras.backend.backend() != "tensorflow":
         return None
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: the JAX backend runs without TensorFlow installed
 
     return tf.distribute.get_replica_context()

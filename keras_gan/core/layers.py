@@ -67,9 +67,7 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             return False
         if self.epsilon < 1.001e-5:  # the kernel's lower bound
             return False
-        import tensorflow as tf  # deferred: only reached on the TensorFlow backend
-
-        replica = tf.distribute.get_replica_context()
+        replica = _replica_context()
         return not (self.synchronized and replica is not None and replica.num_replicas_in_sync > 1)
 
 

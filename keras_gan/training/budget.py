@@ -28,10 +28,9 @@ SAFETY = 1.03
 
 @dataclasses.dataclass
 class Plan:
-    """How a budget was spent: the epochs, and the timings they came from (seconds).
+    """How a budget is spent: the timings (seconds), and the epochs they allow.
 
     Attributes:
-        epochs: Epochs that fit the budget (at least 1, at most the cap).
         budget: The budget.
         elapsed: Already spent before the run begins: start-up, data, the probe.
         compile: Building and compiling the model, paid once per run.
@@ -40,9 +39,9 @@ class Plan:
         evaluation: One evaluation of the quality monitor (0 if off).
         eval_every: Epochs between evaluations (0: off).
         epoch_end: The rest of an epoch's end: grid, CSV, checkpoint.
+        cap: The most epochs to plan (`--epochs` given with `--minutes`), or None.
     """
 
-    epochs: int
     budget: float
     elapsed: float
     compile: float
@@ -51,6 +50,13 @@ class Plan:
     evaluation: float
     eval_every: int
     epoch_end: float
+    cap: int | None = None
+
+    @property
+    def epochs(self):
+        """Epochs that fit the budget (at least 1, at most the cap)."""
+        # The tail writes the generator and the GIF, about what a checkpoint costs.
+        return epochs_within(self.budget, self.elapsed, self.compile, self.epoch_seconds, self.epoch_end, self.cap)
 
     @property
     def epoch_seconds(self):
@@ -146,8 +152,4 @@ def plan_epochs(config, started, build, dataset, make_callbacks, steps_per_epoch
     evaluation, epoch_end = (first, others) if config.eval_every else (0.0, first + others)
     elapsed = time.perf_counter() - started
     timings = (compile_s, step, steps_per_epoch, evaluation, config.eval_every, epoch_end)
-    plan = Plan(0, config.minutes * 60, elapsed, *timings)
-    # The epochs from the plan's own epoch time. The tail writes the generator and the GIF, about what a
-    # checkpoint costs.
-    plan.epochs = epochs_within(plan.budget, elapsed, compile_s, plan.epoch_seconds, epoch_end, config.epochs)
-    return plan
+    return Plan(config.minutes * 60, elapsed, *timings, cap=config.epochs)

@@ -23,7 +23,7 @@ def test_epochs_within_plans_at_least_one_epoch():
 
 
 def test_plan_shares_the_evaluations_among_the_epochs_between_them():
-    plan = budget.Plan(7, 600, 20, 10, 0.02, 100, evaluation=4.0, eval_every=2, epoch_end=1.0)
+    plan = budget.Plan(600, 20, 10, 0.02, 100, evaluation=4.0, eval_every=2, epoch_end=1.0, cap=7)
     assert plan.epoch_seconds == pytest.approx(0.02 * 100 + 4.0 / 2 + 1.0)
     off = dataclasses.replace(plan, evaluation=0.0, eval_every=0)
     assert off.epoch_seconds == pytest.approx(3.0)

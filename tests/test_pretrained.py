@@ -5,6 +5,7 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_gan import paths
 from keras_gan.core.sampling import generate, load_generator
@@ -69,3 +70,20 @@ def test_pretrained_cdcgan_draws_the_digit_asked_for(tmp_path, capsys):
     assert code == 0, err
     _, probs = Classifier().features(np.load(tmp_path / "s.npy"))
     assert (probs.argmax(axis=1) == 7).mean() >= 0.98
+
+
+def test_evaluate_and_export_take_a_pretrained_generator(tmp_path, capsys):
+    # No run folder, no data, no training: straight from the installed package.
+    code, _, err = run_cli("evaluate", ["--pretrained", "dcgan", "--n", "500", "--out", tmp_path / "eval.json"], capsys)
+    assert code == 0, err
+    report = json.loads((tmp_path / "eval.json").read_text())
+    assert 0 < report["fcd"] < 2 * FCD_2K_BOUND["dcgan"]  # 500 samples read higher than 2,000
+    argv = ["--pretrained", "dcgan", "--format", "saved_model", "--out", tmp_path / "export"]
+    code, _, err = run_cli("export", argv, capsys)
+    assert code == 0, err
+    z = np.random.default_rng(9).standard_normal((4, 100)).astype("float32")
+    served = tf.saved_model.load(str(paths.export_dir(None, "saved_model", base=tmp_path / "export")))
+    images = served.signatures["serving_default"](z=tf.constant(z))["images"].numpy()
+    expected = (load_generator(paths.pretrained_dir("dcgan")).predict(z, verbose=0) + 1) / 2
+    assert np.abs(expected[0] - expected[1]).max() > 1e-3  # the digits differ with z
+    np.testing.assert_allclose(images, expected, atol=1e-5, rtol=0)

@@ -8,7 +8,11 @@ import base64
 import io
 import json
 import os
+import queue
 import subprocess
+import sys
+import threading
+import time
 
 import keras
 import numpy as np
@@ -17,6 +21,7 @@ from PIL import Image
 
 from keras_gan import paths
 from keras_gan.demo import server as serve_demo
+from keras_gan.export import tfjs
 from tests.helpers import WEB_TESTS, need_node
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,6 +41,12 @@ def run_page(run_dir, tmp_path, z, labels=None, backends=(), ui=False, query="")
     """Serves `run_dir`'s demo and drives it with tests/web/e2e.mjs; returns its result.json and output folder."""
     need_browser()
     model_dir = serve_demo.prepare(run_dir, log=lambda message: None)
+    with serve_demo.serving(model_dir) as url:
+        return drive_page(f"{url}/{query}", tmp_path, z, labels, backends, ui)
+
+
+def drive_page(url, tmp_path, z, labels=None, backends=(), ui=False):
+    """Drives the demo page at `url` with tests/web/e2e.mjs; returns its result.json and output folder."""
     inputs = tmp_path / "inputs.json"
     inputs.write_text(
         json.dumps(
@@ -43,13 +54,9 @@ def run_page(run_dir, tmp_path, z, labels=None, backends=(), ui=False, query="")
         )
     )
     out = tmp_path / "page"
-    with serve_demo.serving(model_dir) as url:
-        result = subprocess.run(
-            ["node", str(WEB_TESTS / "e2e.mjs"), f"{url}/{query}", str(inputs), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+    result = subprocess.run(
+        ["node", str(WEB_TESTS / "e2e.mjs"), url, str(inputs), str(out)], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads((out / "result.json").read_text()), out
 
@@ -130,3 +137,55 @@ def test_a_backend_that_fails_is_shown_on_the_page(tfjs_run, tmp_path):
     assert "nope" in entry["failures"]
     assert entry["failureText"].startswith("nope failed: ")
     assert entry["status"].startswith("Could not start: no TF.js backend works here (nope: ")
+
+
+def wait_for_line(process, prefix, timeout):
+    """The first line of `process`'s output that starts with `prefix`; fails the test after `timeout` seconds."""
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            assert process.poll() is None, "".join(seen)[-2000:]
+            continue
+        if line.startswith(prefix):
+            return line
+        seen.append(line)
+    pytest.fail(f"no {prefix!r} line in {timeout} s: " + "".join(seen)[-2000:])
+
+
+def test_demo_pretrained_serves_the_shipped_generator_as_a_user_starts_it(tmp_path):
+    """`keras-gan demo --pretrained cdcgan` with no run folder: the export goes to the user cache, the page draws it.
+
+    The converter and TF.js already fetched by this session are reused (the
+    user cache is otherwise a fresh folder); the pretrained export itself is
+    made from scratch by the command.
+    """
+    need_browser()
+    tfjs.ensure_converter(log=lambda message: None)
+    converter = tfjs.converter_env(tfjs.requirements_hash())
+    fetched = serve_demo.ensure_tfjs(log=lambda message: None)
+    cache = tmp_path / "cache"
+    (cache / "keras-gan").mkdir(parents=True)
+    (cache / "keras-gan" / fetched.name).symlink_to(fetched)
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), tfjs.ENV_VARIABLE: str(converter)}
+    command = [sys.executable, "-m", "keras_gan", "demo", "--pretrained", "cdcgan", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        url = wait_for_line(process, "Demo at ", timeout=300).split()[2]
+        z = np.random.default_rng(3).standard_normal((64, 100)).astype("float32")
+        labels = np.arange(64, dtype=np.int32) % 10
+        result, _ = drive_page(url, tmp_path, z, labels, backends=["wasm"])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    shipped = paths.pretrained_dir("cdcgan")
+    exports = list((cache / "keras-gan" / "pretrained").glob("cdcgan-*/tfjs/model.json"))
+    assert len(exports) == 1 and not (shipped / paths.EXPORT_DIR).exists()  # the package folder stays untouched
+    expected = expected_images(keras.saving.load_model(shipped / paths.GENERATOR), z, labels)
+    entry = result["backends"]["wasm"]
+    assert entry["failures"] == {} and entry["used"] == "wasm" and result["consoleErrors"] == []
+    assert np.abs(np.array(entry["images"], np.float32).reshape(expected.shape) - expected).max() < 1e-4
+    assert_drawn(entry["canvas"], expected)

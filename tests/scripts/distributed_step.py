@@ -132,13 +132,11 @@ def one_sgd_step(gan_class, strategy, arch, r1=0.0, d_weights=None):
 def equivalence(arch, r1=0.0):
     """Max weight differences after one SGD step: 2 replicas vs 1 device, right and mis-scaled (optionally with R1).
 
-    `mirrored_diff` compares the whole step. `d_step_diff` compares D after
-    it; `g_step_diff` compares G with one device's G step taken from the D
-    that the 2-replica D step left. The step is two steps in a row, and
-    G's can magnify the last-bit rounding of D's summed gradients: with
-    dcgan's minibatch stddev, 1e-7 in D became 2e-4 in G, on one device
-    alike (docs/scaling.md). Each step from the same weights has no such
-    excuse.
+    `d_step_diff` compares D after the step; `g_step_diff` compares G with
+    one device's G step taken from the D that the 2-replica D step left.
+    The whole step is two steps in a row, and G's can magnify the last-bit
+    rounding of D's summed gradients, on one device alike (docs/scaling.md);
+    each step from the same weights has no such excuse.
     """
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     single = tf.distribute.get_strategy()
@@ -151,7 +149,6 @@ def equivalence(arch, r1=0.0):
     print(
         json.dumps(
             {
-                "mirrored_diff": diff(mirrored_g + mirrored_d, reference_g + reference_d),
                 "d_step_diff": diff(mirrored_d, reference_d),
                 "g_step_diff": diff(mirrored_g, g_from_mirrored_d),
                 "mis_scaled_diff": diff(mis_scaled_g + mis_scaled_d, reference_g + reference_d),

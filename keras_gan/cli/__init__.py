@@ -9,6 +9,7 @@ import importlib
 import os
 import sys
 
+from keras_gan.cli.quiet import quiet_native_startup
 from keras_gan.version import __version__
 
 COMMANDS = {
@@ -47,5 +48,15 @@ def run_command(command, argv, prog=None):
     """Runs one subcommand's `main` (also what the `train.py` and `python -m` aliases call)."""
     # Quiet TensorFlow's start-up banner; warnings and errors still show.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    module = importlib.import_module(f"keras_gan.cli.{command}")
+    with quiet_native_startup():
+        _load_backend()
+        module = importlib.import_module(f"keras_gan.cli.{command}")
     return module.main(argv, prog=prog or f"keras-gan {command}")
+
+
+def _load_backend():
+    # Here rather than at first use (as `info` defers it), so that its start-up lines meet the filter.
+    try:
+        importlib.import_module("keras")
+    except ImportError:
+        pass  # the command that needs Keras says so itself, with a clearer message

@@ -18,13 +18,14 @@ the label gets in differs. Why each size is what it is: docs/results.md.
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 
 import keras
 from keras import layers
 
 from keras_gan.core.layers import FusedBatchNormalization, LatentCode, MinibatchStddev
-from keras_gan.errors import invalid
+from keras_gan.errors import UserError, invalid
 
 IMAGE_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -52,15 +53,26 @@ class ArchSpec:
     codes: int = 0
     defaults: Mapping = dataclasses.field(default_factory=dict)
 
-    def networks(self, latent_dim=100, from_logits=True, d_batch_norm=True):
+    @property
+    def takes_d_width(self):
+        """Whether the builder takes `d_width`, D's width at its last layer."""
+        return "d_width" in inspect.signature(self.build).parameters
+
+    def networks(self, latent_dim=100, from_logits=True, d_batch_norm=True, d_width=None):
         """Builds a fresh (generator, discriminator) pair.
 
         `d_batch_norm=False` drops batch norm from D (under a gradient
         penalty, whose per-sample gradients batch norm would mix).
+        `d_width`, where the architecture takes one (`takes_d_width`), widens or
+        narrows D; `None` keeps the architecture's width.
         """
         kwargs = dict(latent_dim=latent_dim, from_logits=from_logits, d_batch_norm=d_batch_norm)
         if self.conditional:
             kwargs["num_classes"] = NUM_CLASSES
+        if d_width is not None:
+            if not self.takes_d_width:
+                raise UserError(f"`d_width` does not apply to {self.name}: only to {d_width_archs()}")
+            kwargs["d_width"] = d_width
         return self.build(**kwargs)
 
 
@@ -88,9 +100,14 @@ def get_arch(name):
     return ARCHITECTURES[name]
 
 
-def build_networks(arch, latent_dim=100, from_logits=True, d_batch_norm=True):
+def build_networks(arch, latent_dim=100, from_logits=True, d_batch_norm=True, d_width=None):
     """Builds the (generator, discriminator) pair registered as `arch`."""
-    return get_arch(arch).networks(latent_dim, from_logits, d_batch_norm)
+    return get_arch(arch).networks(latent_dim, from_logits, d_batch_norm, d_width)
+
+
+def d_width_archs():
+    """The architectures whose D width can be set (`ArchSpec.takes_d_width`)."""
+    return sorted(name for name, spec in ARCHITECTURES.items() if spec.takes_d_width)
 
 
 # --- Shared heads and inputs -------------------------------------------------
@@ -218,9 +235,12 @@ def _dcgan_generator_body(x, g=128):
     return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(x)  # 28x28
 
 
-def _dcgan_discriminator_body(images, d=128, batch_norm=True, stddev=False):
-    """Images -> flattened 4x4x`d` features; `stddev` shows the last layer the batch's spread."""
-    x = _down_block(images, d // 4, batch_norm=False)  # 14x14, no batch norm on the input layer
+def _dcgan_discriminator_body(images, d=128, batch_norm=True, stddev=False, first=None):
+    """Images -> flattened 4x4x`d` features; `stddev` shows the last layer the batch's spread.
+
+    The widths are (`first`, d/2, d) at 14x14, 7x7 and 4x4; `first` defaults to d/4.
+    """
+    x = _down_block(images, first or d // 4, batch_norm=False)  # 14x14, no batch norm on the input layer
     x = _down_block(x, d // 2, batch_norm)  # 7x7
     if stddev:
         # Before a convolution rather than the logit, so the spread can weigh each feature, not only shift the score.
@@ -267,6 +287,8 @@ CDCGAN_RECIPE = {**FAST_RECIPE, "minutes": 14.0, "ema_kimg": 40.0}
 DCGAN_CODES = 10
 # G's width at 7x7 and D's at 4x4: narrow enough to train fast on a CPU.
 DCGAN_WIDTHS = (96, 64)
+# D's input layer, at 14x14, whatever `d_width`: each of its channels costs 4 times one at 7x7.
+DCGAN_D_FIRST = 16
 
 
 @register(
@@ -275,7 +297,7 @@ DCGAN_WIDTHS = (96, 64)
     codes=DCGAN_CODES,
     **DCGAN_RECIPE,
 )
-def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
+def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, d_width=None):
     """A DCGAN (Radford et al. 2015) sized for MNIST on a CPU, with an InfoGAN code.
 
     G: z -> Dense projection to 7x7x96 -> ConvT(96, s1) 7x7 -> ConvT(48, s2)
@@ -286,13 +308,16 @@ def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True):
     more channel: how much the batch varies) -> Conv(64, s2) 4x4 -> one
     logit, and a 10-way code head beside it; LeakyReLU(0.2), batch norm on
     every layer but the input one (unless `d_batch_norm` is False).
+    `d_width` replaces D's 64 at 4x4 (and 32 = d/2 at 7x7); the input layer
+    stays at 16 channels, where a wider D costs the most time.
     """
     g, d = DCGAN_WIDTHS
+    d = d if d_width is None else d_width
     # The stddev is for recall: D can tell a batch of too-alike fakes from a real batch, so G spreads
     # its digits. What it gave on both seeds: docs/results.md.
     return _build_pair(
         functools.partial(_dcgan_generator_body, g=g),
-        functools.partial(_dcgan_discriminator_body, d=d, batch_norm=d_batch_norm, stddev=True),
+        functools.partial(_dcgan_discriminator_body, d=d, batch_norm=d_batch_norm, stddev=True, first=DCGAN_D_FIRST),
         latent_dim,
         from_logits,
         codes=DCGAN_CODES,

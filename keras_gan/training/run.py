@@ -46,7 +46,7 @@ def build_model(config, steps_per_epoch=None):
     keras.mixed_precision.set_global_policy(policy)
     try:
         generator, discriminator = get_arch(config.arch).networks(
-            config.latent_dim, config.from_logits, config.d_batch_norm
+            config.latent_dim, config.from_logits, config.d_batch_norm, config.d_width
         )
     finally:
         keras.mixed_precision.set_global_policy(previous)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from keras_gan.core.architectures import ARCHITECTURES, ArchSpec, build_networks, get_arch
+from keras_gan.core.architectures import ARCHITECTURES, ArchSpec, build_networks, d_width_archs, get_arch
 from keras_gan.errors import UserError
 from keras_gan.training.config import TrainConfig
 
@@ -98,6 +98,17 @@ def test_convolutional_widths(arch, g_filters, d_filters):
     assert [x.filters for x in body(discriminator) if isinstance(x, layers.Conv2D)] == d_filters
     projection = next(x for x in body(generator) if isinstance(x, layers.Dense))
     assert projection.units == 7 * 7 * g_filters[0]
+
+
+def test_dcgan_d_width_widens_d_past_its_input_layer_and_leaves_g_alone():
+    generator, discriminator = build_networks("dcgan", d_width=96)
+    assert [x.filters for x in body(discriminator) if isinstance(x, layers.Conv2D)] == [16, 48, 96]
+    default_generator, _ = build_networks("dcgan")
+    assert generator.count_params() == default_generator.count_params()
+    assert d_width_archs() == ["dcgan"]
+    for arch in ("gan", "cgan", "cdcgan"):
+        with pytest.raises(UserError, match=rf"`d_width` does not apply to {arch}: only to \['dcgan'\]"):
+            build_networks(arch, d_width=96)
 
 
 def test_one_spec_per_arch_says_everything_about_it():

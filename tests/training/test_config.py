@@ -156,6 +156,27 @@ def test_d_batch_norm_defaults_to_off_under_a_gradient_penalty():
     assert TrainConfig(arch="dcgan", loss="hinge", d_batch_norm=False).validate().d_batch_norm is False
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(d_width=95), "`d_width` must be an even number"),
+        (dict(d_width=0), r"`d_width` must be an integer in \[2, 1024\]. Received: d_width=0"),
+        (dict(d_width=96.0), r"`d_width` must be an integer in \[2, 1024\]"),
+        (dict(d_width=96, arch="cdcgan"), r"`d_width` does not apply to cdcgan: only to \['dcgan'\]"),
+    ],
+)
+def test_d_width_is_checked(change, message):
+    with pytest.raises(UserError, match=message):
+        dataclasses.replace(TrainConfig(arch="dcgan"), **change).validate()
+
+
+def test_d_width_defaults_to_the_architecture_and_survives_the_config_file(tmp_path):
+    assert TrainConfig(arch="dcgan").validate().d_width is None
+    config = TrainConfig(arch="dcgan", d_width=96).validate()
+    config.to_json(tmp_path / "config.json")
+    assert TrainConfig.from_json(tmp_path / "config.json").validate().d_width == 96
+
+
 # Values of every kind: the property below holds for all of them.
 ANY_VALUE = st.one_of(
     st.none(),

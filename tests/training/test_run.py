@@ -115,6 +115,19 @@ def test_resume_ends_where_an_uninterrupted_run_ends(arch, tiny_config, tmp_path
     assert len(list(resumed.glob("epoch_*.png"))) == 3
 
 
+def test_a_wider_dcgan_d_trains_and_resumes_at_its_width(tiny_config):
+    config = dataclasses.replace(tiny_config, arch="dcgan", d_width=48, epochs=2)
+    training.train(config, verbose=0, extra_callbacks=[StopAfterFirstEpoch()])
+    resumed = training.resume_config(config.out)
+    assert resumed.d_width == 48
+    gan = training.build_model(resumed)
+    widths = [x.filters for x in gan.discriminator.layers if isinstance(x, keras.layers.Conv2D)]
+    assert widths == [16, 24, 48]
+    # The checkpoint's D weights only fit a D of the same width.
+    run_dir = training.train(resumed, resume=True, verbose=0)
+    assert [r["epoch"] for r in read_csv(run_dir / "metrics.csv")] == ["1", "2"]
+
+
 def test_resume_needs_a_checkpoint(tmp_path):
     with pytest.raises(UserError, match="no checkpoint.npz in this folder"):
         training.resume_config(tmp_path)

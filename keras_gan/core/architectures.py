@@ -58,6 +58,15 @@ class ArchSpec:
         """Whether the builder takes `d_width`, D's width at its last layer."""
         return "d_width" in inspect.signature(self.build).parameters
 
+    def check_d_width(self, d_width):
+        """Refuses a `d_width` (other than `None`) that this architecture's builder does not take.
+
+        Raises:
+            UserError: naming the architectures that take one.
+        """
+        if d_width is not None and not self.takes_d_width:
+            raise UserError(f"`d_width` does not apply to {self.name}: only to {d_width_archs()}", argument="d_width")
+
     def networks(self, latent_dim=100, from_logits=True, d_batch_norm=True, d_width=None):
         """Builds a fresh (generator, discriminator) pair.
 
@@ -69,9 +78,8 @@ class ArchSpec:
         kwargs = dict(latent_dim=latent_dim, from_logits=from_logits, d_batch_norm=d_batch_norm)
         if self.conditional:
             kwargs["num_classes"] = NUM_CLASSES
+        self.check_d_width(d_width)
         if d_width is not None:
-            if not self.takes_d_width:
-                raise UserError(f"`d_width` does not apply to {self.name}: only to {d_width_archs()}")
             kwargs["d_width"] = d_width
         return self.build(**kwargs)
 
@@ -277,8 +285,7 @@ FAST_RECIPE = {
 # Under the decay to 0, dcgan learns faster at twice the rates, and with the decay over the last 40% of
 # the run instead of 70% (FCD 5.19 -> 4.69 and 6.33 -> 5.66 on seeds 0 and 1); cdcgan did worse at those
 # rates. cdcgan gains from a longer average of G (half-life 40k images: 2.25 -> 2.13, 2.36 -> 2.29), which
-# dcgan's decay makes moot, and, at its own rates, from the same 40% decay (seed 1 at 18 epochs:
-# 2.42 -> 1.84; its budget: 2.21 and 2.17 on seeds 0 and 1, where 70% gave 2.16 and 2.42) (docs/results.md).
+# dcgan's decay makes moot, and, at its own rates, from the same 40% decay (docs/results.md, 2026-12-07).
 DCGAN_RECIPE = {**FAST_RECIPE, "minutes": 9.5, "lr": 2e-3, "d_lr": 4e-3, "lr_decay": 0.4}
 CDCGAN_RECIPE = {**FAST_RECIPE, "minutes": 14.0, "ema_kimg": 40.0, "lr_decay": 0.4}
 

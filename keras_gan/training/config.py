@@ -11,7 +11,7 @@ import json
 import math
 from pathlib import Path
 
-from keras_gan.core.architectures import ARCHITECTURES, d_width_archs, get_arch
+from keras_gan.core.architectures import ARCHITECTURES, get_arch
 from keras_gan.core.losses import OBJECTIVES, get_objective
 from keras_gan.errors import UserError, invalid
 from keras_gan.files import atomic_write_text
@@ -236,10 +236,9 @@ def _check_objective(config):
 
 
 def _check_d_width(config):
+    get_arch(config.arch).check_d_width(config.d_width)
     if config.d_width is None:
         return
-    if not get_arch(config.arch).takes_d_width:
-        raise UserError(f"`d_width` does not apply to {config.arch}: only to {d_width_archs()}", argument="d_width")
     _int_in(config, "d_width", 2, MAX_D_WIDTH, f"an integer in [2, {MAX_D_WIDTH}]")
     if config.d_width % 2:
         raise invalid("d_width", config.d_width, "an even number (D's middle layer has half as many channels)")

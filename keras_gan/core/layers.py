@@ -132,13 +132,36 @@ class MinibatchStddev(keras.layers.Layer):
     Under tf.distribute with several replicas in sync it covers the global
     batch, as the synchronized batch norm's statistics do, so N replicas
     train the model one device would.
+
+    With `group_size` (ProGAN's and StyleGAN's 4) the spread is taken over
+    groups of that many consecutive images instead, and each image gets its
+    own group's number. A batch of any size works: a last, smaller group
+    has its own, smaller count (a group of one has no spread). Groups lie
+    inside a replica's batch, so under tf.distribute nothing crosses replicas.
+
+    Args:
+        group_size: images per group, at least 2; `None` for the whole batch.
     """
+
+    def __init__(self, group_size=None, **kwargs):
+        super().__init__(**kwargs)
+        valid = isinstance(group_size, int) and not isinstance(group_size, bool) and group_size >= 2
+        if group_size is not None and not valid:
+            raise ValueError(f"MinibatchStddev: group_size must be an integer >= 2 or None. Received: {group_size!r}")
+        self.group_size = group_size
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")  # float32 under mixed precision: a variance of small differences
-        spread = ops.mean(ops.sqrt(_batch_variance(x) + 1e-8))
-        channel = ops.ones_like(x[..., :1]) * spread
+        if self.group_size is None:
+            spread = ops.mean(ops.sqrt(_batch_variance(x) + 1e-8))
+            channel = ops.ones_like(x[..., :1]) * spread
+        else:
+            spread = ops.mean(ops.sqrt(_group_variance(x, self.group_size) + 1e-8), axis=tuple(range(1, len(x.shape))))
+            channel = ops.ones_like(x[..., :1]) * ops.reshape(spread, (-1,) + (1,) * (len(x.shape) - 1))
         return ops.concatenate([inputs, ops.cast(channel, inputs.dtype)], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], input_shape[-1] + 1)
@@ -154,6 +177,17 @@ def _batch_variance(x):
     count = replica.all_reduce("sum", tf.cast(tf.shape(x)[0], "float32"))
     mean = replica.all_reduce("sum", tf.reduce_sum(x, axis=0)) / count
     return replica.all_reduce("sum", tf.reduce_sum(tf.square(x - mean), axis=0)) / count
+
+
+def _group_variance(x, group_size):
+    """Each feature's variance over the image's group of `group_size` consecutive images: the shape of `x`."""
+    batch = ops.shape(x)[0]  # a tensor in a TensorFlow graph whose batch is not fixed
+    group = ops.arange(batch) // group_size
+    groups = (batch + group_size - 1) // group_size
+    count = ops.segment_sum(ops.ones_like(group, dtype=x.dtype), group, num_segments=groups)
+    count = ops.reshape(ops.take(count, group, axis=0), (-1,) + (1,) * (len(x.shape) - 1))
+    mean = ops.take(ops.segment_sum(x, group, num_segments=groups), group, axis=0) / count
+    return ops.take(ops.segment_sum(ops.square(x - mean), group, num_segments=groups), group, axis=0) / count
 
 
 def _replica_context():

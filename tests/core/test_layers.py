@@ -126,3 +126,45 @@ def test_minibatch_stddev_round_trips_and_keeps_mixed_precision(tmp_path):
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)))
     half = MinibatchStddev(dtype="mixed_float16")(tf.constant(x, "float16"))
     assert half.dtype == "float16" and np.isfinite(keras.ops.convert_to_numpy(half)).all()
+
+
+def _group_spread(x, group_size):
+    # Each image's group of `group_size` consecutive images (the last one may be smaller), by hand.
+    starts = [(i // group_size) * group_size for i in range(len(x))]
+    return np.array([np.sqrt(x[s : s + group_size].var(axis=0) + 1e-8).mean() for s in starts])
+
+
+def test_minibatch_stddev_in_groups_gives_each_image_its_groups_spread():
+    x = np.random.default_rng(5).normal(size=(10, 3, 3, 4)).astype("float32")
+    x[4:8] = x[4]  # the second group of four is one image repeated: no spread
+    out = keras.ops.convert_to_numpy(MinibatchStddev(4)(x))
+    assert out.shape == (10, 3, 3, 5)
+    np.testing.assert_array_equal(out[..., :4], x)
+    want = _group_spread(x, 4)  # groups 0-3, 4-7 and a last group of two, 8-9
+    np.testing.assert_allclose(out[..., 4], np.broadcast_to(want[:, None, None], (10, 3, 3)), rtol=1e-5)
+    np.testing.assert_allclose(out[4:8, 0, 0, 4], 1e-4, rtol=1e-3)
+    assert out[0, 0, 0, 4] != out[9, 0, 0, 4]  # not the whole batch's number
+    # A group of one (11 images in groups of 5) has no spread either.
+    odd = keras.ops.convert_to_numpy(MinibatchStddev(5)(np.concatenate([x, x[:1]])))
+    np.testing.assert_allclose(odd[10, 0, 0, 4], 1e-4, rtol=1e-3)
+
+
+def test_minibatch_stddev_in_groups_traces_with_an_unknown_batch():
+    # tf.data's last batch of an epoch is smaller, so fit() traces the step with batch None.
+    step = tf.function(lambda t: MinibatchStddev(4)(t), input_signature=[tf.TensorSpec([None, 2, 2, 3])])
+    for n in (8, 6):
+        x = np.random.default_rng(n).normal(size=(n, 2, 2, 3)).astype("float32")
+        np.testing.assert_allclose(step(x).numpy()[:, 1, 1, 3], _group_spread(x, 4), rtol=1e-5)
+
+
+def test_minibatch_stddev_group_size_round_trips_and_is_checked(tmp_path):
+    images = keras.Input((2, 2, 3))
+    model = keras.Model(images, MinibatchStddev(2)(images))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.layers[1].group_size == 2
+    x = np.random.default_rng(6).normal(size=(4, 2, 2, 3)).astype("float32")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x)))
+    for bad in (1, 0, 2.0, True):
+        with pytest.raises(ValueError, match="group_size must be an integer >= 2"):
+            MinibatchStddev(bad)

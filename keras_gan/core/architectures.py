@@ -243,17 +243,16 @@ def _dcgan_generator_body(x, g=128):
     return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(x)  # 28x28
 
 
-def _dcgan_discriminator_body(images, d=128, batch_norm=True, stddev=False, first=None, stddev_group=None):
+def _dcgan_discriminator_body(images, d=128, batch_norm=True, stddev=False, first=None):
     """Images -> flattened 4x4x`d` features; `stddev` shows the last layer the batch's spread.
 
-    The widths are (`first`, d/2, d) at 14x14, 7x7 and 4x4; `first` defaults to d/4. The spread is
-    the whole batch's, or each group's of `stddev_group` images (`MinibatchStddev`).
+    The widths are (`first`, d/2, d) at 14x14, 7x7 and 4x4; `first` defaults to d/4.
     """
     x = _down_block(images, first or d // 4, batch_norm=False)  # 14x14, no batch norm on the input layer
     x = _down_block(x, d // 2, batch_norm)  # 7x7
     if stddev:
         # Before a convolution rather than the logit, so the spread can weigh each feature, not only shift the score.
-        x = MinibatchStddev(stddev_group)(x)
+        x = MinibatchStddev()(x)
     x = _down_block(x, d, batch_norm)  # 4x4
     return layers.Flatten()(x)
 
@@ -298,8 +297,6 @@ DCGAN_CODES = 10
 DCGAN_WIDTHS = (96, 64)
 # D's input layer, at 14x14, whatever `d_width`: each of its channels costs 4 times one at 7x7.
 DCGAN_D_FIRST = 16
-# The minibatch stddev's group: None for the whole batch. Groups of 4 (ProGAN's) lost: docs/results.md.
-DCGAN_STDDEV_GROUP = None
 
 
 @register(
@@ -328,14 +325,7 @@ def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, d_width
     # its digits. What it gave on both seeds: docs/results.md.
     return _build_pair(
         functools.partial(_dcgan_generator_body, g=g),
-        functools.partial(
-            _dcgan_discriminator_body,
-            d=d,
-            batch_norm=d_batch_norm,
-            stddev=True,
-            first=DCGAN_D_FIRST,
-            stddev_group=DCGAN_STDDEV_GROUP,
-        ),
+        functools.partial(_dcgan_discriminator_body, d=d, batch_norm=d_batch_norm, stddev=True, first=DCGAN_D_FIRST),
         latent_dim,
         from_logits,
         codes=DCGAN_CODES,

@@ -147,17 +147,18 @@ class MinibatchStddev(keras.layers.Layer):
         super().__init__(**kwargs)
         valid = isinstance(group_size, int) and not isinstance(group_size, bool) and group_size >= 2
         if group_size is not None and not valid:
-            raise ValueError(f"MinibatchStddev: group_size must be an integer >= 2 or None. Received: {group_size!r}")
+            raise ValueError(
+                f"MinibatchStddev: group_size must be an integer >= 2 or None. Received: group_size={group_size!r}"
+            )
         self.group_size = group_size
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")  # float32 under mixed precision: a variance of small differences
         if self.group_size is None:
-            spread = ops.mean(ops.sqrt(_batch_variance(x) + 1e-8))
-            channel = ops.ones_like(x[..., :1]) * spread
+            spread = ops.mean(ops.sqrt(_batch_variance(x) + 1e-8))  # one number for the batch
         else:
-            spread = ops.mean(ops.sqrt(_group_variance(x, self.group_size) + 1e-8), axis=tuple(range(1, len(x.shape))))
-            channel = ops.ones_like(x[..., :1]) * ops.reshape(spread, (-1,) + (1,) * (len(x.shape) - 1))
+            spread = ops.reshape(_group_spread(x, self.group_size), (-1,) + (1,) * (len(x.shape) - 1))  # one per image
+        channel = ops.ones_like(x[..., :1]) * spread
         return ops.concatenate([inputs, ops.cast(channel, inputs.dtype)], axis=-1)
 
     def get_config(self):
@@ -179,15 +180,17 @@ def _batch_variance(x):
     return replica.all_reduce("sum", tf.reduce_sum(tf.square(x - mean), axis=0)) / count
 
 
-def _group_variance(x, group_size):
-    """Each feature's variance over the image's group of `group_size` consecutive images: the shape of `x`."""
+def _group_spread(x, group_size):
+    """The spread of each image's group of `group_size` consecutive images, as `call` takes it: [batch]."""
     batch = ops.shape(x)[0]  # a tensor in a TensorFlow graph whose batch is not fixed
     group = ops.arange(batch) // group_size
     groups = (batch + group_size - 1) // group_size
-    count = ops.segment_sum(ops.ones_like(group, dtype=x.dtype), group, num_segments=groups)
-    count = ops.reshape(ops.take(count, group, axis=0), (-1,) + (1,) * (len(x.shape) - 1))
-    mean = ops.take(ops.segment_sum(x, group, num_segments=groups), group, axis=0) / count
-    return ops.take(ops.segment_sum(ops.square(x - mean), group, num_segments=groups), group, axis=0) / count
+    per_group = (-1,) + (1,) * (len(x.shape) - 1)
+    count = ops.reshape(ops.segment_sum(ops.ones_like(group, dtype=x.dtype), group, num_segments=groups), per_group)
+    mean = ops.segment_sum(x, group, num_segments=groups) / count
+    variance = ops.segment_sum(ops.square(x - ops.take(mean, group, axis=0)), group, num_segments=groups) / count
+    spread = ops.mean(ops.sqrt(variance + 1e-8), axis=tuple(range(1, len(x.shape))))  # [groups]
+    return ops.take(spread, group, axis=0)
 
 
 def _replica_context():

@@ -43,9 +43,7 @@ def main(argv=None, prog="keras-gan evaluate"):
             return 0
         if args.n < 2:
             raise invalid("n", args.n, "an integer of at least 2")
-        if args.pretrained and not args.out:
-            raise UserError("a pretrained generator lives inside the installed package: give `out` FILE.json", "out")
-        source, _ = resolve_source(args)
+        source, _ = resolve_source(args, out_metavar="FILE.json")
         samples, labels, out = load_samples(source, args.n, args.seed)
         real = train = None
         try:

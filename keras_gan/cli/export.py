@@ -5,7 +5,6 @@ from pathlib import Path
 from keras_gan import paths
 from keras_gan.cli.common import OneLineErrorParser, run
 from keras_gan.cli.source import add_source, resolve_source
-from keras_gan.errors import UserError
 from keras_gan.export import FORMATS, export
 from keras_gan.export.saved_model import DEFAULT_MAX_N
 
@@ -32,9 +31,7 @@ def main(argv=None, prog="keras-gan export"):
     parser = build_parser(prog)
 
     def body(args):
-        if args.pretrained and not args.out:
-            raise UserError("a pretrained generator lives inside the installed package: give `out` DIR", "out")
-        run_dir, _ = resolve_source(args)
+        run_dir, _ = resolve_source(args, out_metavar="DIR")
         file = run_dir / paths.BEST_GENERATOR if args.best else None
         target = export(
             run_dir, args.format, args.version, args.force, args.max_n, source=file, out=args.out and Path(args.out)

@@ -5,7 +5,6 @@ from pathlib import Path
 from keras_gan.cli.common import OneLineErrorParser, run
 from keras_gan.cli.source import add_source, resolve_source
 from keras_gan.core import sampling
-from keras_gan.errors import UserError
 
 
 def build_parser(prog="keras-gan generate"):
@@ -28,9 +27,7 @@ def main(argv=None, prog="keras-gan generate"):
     parser = build_parser(prog)
 
     def body(args):
-        if args.pretrained and not args.out:
-            raise UserError("a pretrained generator lives inside the installed package: give `out` PREFIX", "out")
-        source, _ = resolve_source(args)
+        source, _ = resolve_source(args, out_metavar="PREFIX")
         prefix = Path(args.out) if args.out else (source if source.is_dir() else source.parent) / "samples"
         generator = sampling.load_generator(source)
         written = sampling.write_samples(generator, args.n, prefix, seed=args.seed, digit=args.digit)

@@ -140,6 +140,7 @@ CASES = [
     ("generate", "{root}/other.keras --out {root}/s", "not a Keras model file", 2),
     ("generate", "{root}/lambda.keras --out {root}/s", "cannot load this model", 2),
     ("generate", "{root}/run --pretrained dcgan --out {root}/s", "not both", 2),
+    ("generate", "--pretrained dcgan", "lives inside the installed package: give --out PREFIX", 2),
     ("generate", "{root}/run --n 4 --out {root}/a_file/s", "cannot write", 2),
     # evaluate
     ("evaluate", "{root}/nan.npy", "contains NaN or Inf", 2),
@@ -149,6 +150,7 @@ CASES = [
     ("evaluate", "{root}/run --n 1", "--n must be an integer of at least 2", 2),
     ("evaluate", "{root}/missing.npy", "cannot read", 2),
     ("evaluate", "{root}/lambda.keras", "cannot load this model", 2),
+    ("evaluate", "--pretrained cdcgan", "lives inside the installed package: give --out FILE.json", 2),
     # export
     ("export", "{root}/run --version 0", "--version must be a positive integer", 2),
     ("export", "{root}/run --max-n 0", "--max-n must be a positive integer", 2),
@@ -157,6 +159,7 @@ CASES = [
     ("export", "{root}/exported", "already exists; replace it with --force", 2),
     ("export", "{root}/nan_run", "NaN or Inf weights", 2),
     ("export", "{root}/a_file", "not a run folder", 2),
+    ("export", "--pretrained dcgan", "lives inside the installed package: give --out DIR", 2),
     # demo
     ("demo", "{root}/run --port 70000", "--port must be an integer in [0, 65535]", 2),
     ("demo", "{root}/run --port -1", "--port must be an integer in [0, 65535]", 2),

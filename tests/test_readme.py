@@ -69,6 +69,13 @@ def test_the_everyday_commands_run_in_order(tmp_path, tiny_npz, capsys, monkeypa
     # What the commands promised is there.
     with Image.open("digits.png") as png:
         assert png.size[0] > 28
+    # The README's first picture is what this command draws: it goes stale if the pretrained G changes.
+    assert "](docs/pretrained_dcgan.png)" in README
+    with Image.open("digits.png") as png, Image.open(ROOT / "docs" / "pretrained_dcgan.png") as pictured:
+        drawn, shown = np.asarray(png, dtype=np.int16), np.asarray(pictured, dtype=np.int16)
+    assert drawn.shape == shown.shape
+    # Another CPU's round-off moves a pixel by a level or two (as in tests/test_pretrained.py).
+    assert np.abs(drawn - shown).max() <= 3 and np.abs(drawn - shown).mean() < 0.05
     assert np.load("sevens.npy").shape == (16, 28, 28)
     assert np.load("runs/threes.npy").shape == (20, 28, 28)
     assert sorted(p.name for p in (tmp_path / "runs" / "cdcgan").glob("epoch_*.png")) == [

@@ -157,7 +157,7 @@ class MinibatchStddev(keras.layers.Layer):
         if self.group_size is None:
             spread = ops.mean(ops.sqrt(_batch_variance(x) + 1e-8))  # one number for the batch
         else:
-            spread = ops.reshape(_group_spread(x, self.group_size), (-1,) + (1,) * (len(x.shape) - 1))  # one per image
+            spread = _group_spread(x, self.group_size)  # one per image
         channel = ops.ones_like(x[..., :1]) * spread
         return ops.concatenate([inputs, ops.cast(channel, inputs.dtype)], axis=-1)
 
@@ -181,7 +181,7 @@ def _batch_variance(x):
 
 
 def _group_spread(x, group_size):
-    """The spread of each image's group of `group_size` consecutive images, as `call` takes it: [batch]."""
+    """The spread of each image's group of `group_size` consecutive images, as `call` takes it: [batch, 1, ..., 1]."""
     batch = ops.shape(x)[0]  # a tensor in a TensorFlow graph whose batch is not fixed
     group = ops.arange(batch) // group_size
     groups = (batch + group_size - 1) // group_size
@@ -189,7 +189,7 @@ def _group_spread(x, group_size):
     count = ops.reshape(ops.segment_sum(ops.ones_like(group, dtype=x.dtype), group, num_segments=groups), per_group)
     mean = ops.segment_sum(x, group, num_segments=groups) / count
     variance = ops.segment_sum(ops.square(x - ops.take(mean, group, axis=0)), group, num_segments=groups) / count
-    spread = ops.mean(ops.sqrt(variance + 1e-8), axis=tuple(range(1, len(x.shape))))  # [groups]
+    spread = ops.mean(ops.sqrt(variance + 1e-8), axis=tuple(range(1, len(x.shape))), keepdims=True)  # [groups, 1, ...]
     return ops.take(spread, group, axis=0)
 
 

@@ -44,6 +44,9 @@ class ArchSpec:
             head recovers; 0 for none.
         defaults: `TrainConfig` fields whose default differs for this
             architecture (for example its epochs), by field name.
+        measured_epochs: For a default time budget, the epochs it plans on the
+            2-core machine where the documented scores were measured; a
+            slower machine's plan of fewer epochs says so (`budget.Plan`).
     """
 
     name: str
@@ -52,6 +55,7 @@ class ArchSpec:
     conditional: bool = False
     codes: int = 0
     defaults: Mapping = dataclasses.field(default_factory=dict)
+    measured_epochs: int | None = None
 
     @property
     def takes_d_width(self):
@@ -87,11 +91,11 @@ class ArchSpec:
 ARCHITECTURES = {}
 
 
-def register(name, summary, conditional=False, codes=0, **defaults):
+def register(name, summary, conditional=False, codes=0, measured_epochs=None, **defaults):
     """Decorator: adds a builder to `ARCHITECTURES` as an `ArchSpec` called `name`."""
 
     def decorator(builder):
-        ARCHITECTURES[name] = ArchSpec(name, builder, summary, conditional, codes, dict(defaults))
+        ARCHITECTURES[name] = ArchSpec(name, builder, summary, conditional, codes, dict(defaults), measured_epochs)
         return builder
 
     return decorator
@@ -288,6 +292,11 @@ FAST_RECIPE = {
 # dcgan's decay makes moot, and, at its own rates, from the same 40% decay (docs/results.md, 2026-12-07).
 DCGAN_RECIPE = {**FAST_RECIPE, "minutes": 9.5, "lr": 2e-3, "d_lr": 4e-3, "lr_decay": 0.4}
 CDCGAN_RECIPE = {**FAST_RECIPE, "minutes": 14.0, "ema_kimg": 40.0, "lr_decay": 0.4}
+# What those budgets plan on the 2-core machine of the documented scores (docs/results.md, 2026-12-07:
+# dcgan 21 or 22, cdcgan 18 to 20; the lower counts). A CPU 2.5 times slower plans about 6 dcgan epochs
+# in the same minutes, and its digits are rougher: the plan says so, and what the full count costs.
+DCGAN_MEASURED_EPOCHS = 21
+CDCGAN_MEASURED_EPOCHS = 18
 
 
 # An InfoGAN code: G can jump between digits instead of morphing through
@@ -303,6 +312,7 @@ DCGAN_D_FIRST = 16
     "dcgan",
     "convolutional: transposed convs up, strided convs down, batch norm, an InfoGAN code",
     codes=DCGAN_CODES,
+    measured_epochs=DCGAN_MEASURED_EPOCHS,
     **DCGAN_RECIPE,
 )
 def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, d_width=None):
@@ -332,7 +342,13 @@ def build_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, d_width
     )
 
 
-@register("cdcgan", "dcgan conditioned on the digit (projection D)", conditional=True, **CDCGAN_RECIPE)
+@register(
+    "cdcgan",
+    "dcgan conditioned on the digit (projection D)",
+    conditional=True,
+    measured_epochs=CDCGAN_MEASURED_EPOCHS,
+    **CDCGAN_RECIPE,
+)
 def build_conditional_conv_pair(latent_dim=100, from_logits=True, d_batch_norm=True, num_classes=NUM_CLASSES):
     """`dcgan` at widths 128/128, conditioned on the digit: G sees [z, embed(label)], D a projection head.
 

@@ -40,6 +40,9 @@ class Plan:
         eval_every: Epochs between evaluations (0: off).
         epoch_end: The rest of an epoch's end: grid, CSV, checkpoint.
         cap: The most epochs to plan (`--epochs` given with `--minutes`), or None.
+        measured: The epochs this budget plans where the documented scores
+            were measured (`ArchSpec.measured_epochs`), or None; a plan of
+            fewer says what those would cost here.
     """
 
     budget: float
@@ -51,6 +54,7 @@ class Plan:
     eval_every: int
     epoch_end: float
     cap: int | None = None
+    measured: int | None = None
 
     @property
     def epochs(self):
@@ -64,12 +68,29 @@ class Plan:
         evaluations = self.evaluation / self.eval_every if self.eval_every else 0.0
         return self.step * self.steps_per_epoch + evaluations + self.epoch_end
 
+    def minutes_for(self, epochs):
+        """Minutes that `epochs` epochs would take on this machine, start-up included."""
+        return (self.elapsed + self.compile + self.epoch_end + epochs * self.epoch_seconds) / 60
+
+    @property
+    def short(self):
+        """Whether the budget fits fewer epochs than where the documented scores were measured (no cap set)."""
+        return self.cap is None and self.measured is not None and self.epochs < self.measured
+
     def summary(self):
-        """One line for the user: what was measured, what it allows, and how to repeat it."""
-        return (
+        """What was measured, what it allows, and how to repeat it; a second line when the plan is short."""
+        line = (
             f"Time budget {self.budget / 60:g} min: about {self.epoch_seconds:.1f} s per epoch on this machine "
             f"({self.step * 1000:.1f} ms per step, {self.evaluation:.1f} s per evaluation), "
             f"so {self.epochs} epoch{'s' if self.epochs != 1 else ''}; --epochs {self.epochs} repeats this run"
+        )
+        if not self.short:
+            return line
+        # A slow CPU fits fewer epochs, and fewer epochs draw rougher digits than the docs show.
+        return (
+            f"{line}\nFewer epochs than the {self.measured} behind the documented scores (the default run on "
+            f"a 2-core CPU): expect rougher digits, or train --epochs {self.measured} "
+            f"(about {self.minutes_for(self.measured):.0f} min here)"
         )
 
 
@@ -130,7 +151,7 @@ def probe(build, dataset, callbacks, steps=PROBE_STEPS):
     return compile_s, step, after_first.epoch_end - first.steps[-1], last.epoch_end - after_first.epoch_end
 
 
-def plan_epochs(config, started, build, dataset, make_callbacks, steps_per_epoch):
+def plan_epochs(config, started, build, dataset, make_callbacks, steps_per_epoch, measured=None):
     """The epochs of `config` that fit in `config.minutes`, counted from `started`.
 
     Args:
@@ -143,6 +164,7 @@ def plan_epochs(config, started, build, dataset, make_callbacks, steps_per_epoch
             callbacks writing into `folder`, the quality monitor first when
             `config.eval_every` is set.
         steps_per_epoch: Steps in an epoch of the real run.
+        measured: `Plan.measured`: the epochs of the documented scores, or None.
 
     Returns:
         A `Plan`.
@@ -152,4 +174,4 @@ def plan_epochs(config, started, build, dataset, make_callbacks, steps_per_epoch
     evaluation, epoch_end = (first, others) if config.eval_every else (0.0, first + others)
     elapsed = time.perf_counter() - started
     timings = (compile_s, step, steps_per_epoch, evaluation, config.eval_every, epoch_end)
-    return Plan(config.minutes * 60, elapsed, *timings, cap=config.epochs)
+    return Plan(config.minutes * 60, elapsed, *timings, cap=config.epochs, measured=measured)

@@ -30,6 +30,53 @@ def test_plan_shares_the_evaluations_among_the_epochs_between_them():
     assert "7 epochs" in plan.summary() and "--epochs 7 repeats this run" in plan.summary()
 
 
+def slow_plan(**changes):
+    # 570 s budget - 20 elapsed - 10 compile - 1 tail = 539 s; an epoch is 0.5 * 100 + 5 + 1 = 56 s;
+    # 539 / (56 * 1.03) = 9.3, so 9 epochs.
+    kwargs = dict(evaluation=5.0, eval_every=1, epoch_end=1.0, measured=21) | changes
+    return budget.Plan(570, 20, 10, 0.5, 100, **kwargs)
+
+
+def test_a_plan_short_of_the_documented_epochs_says_what_they_would_cost_here():
+    plan = slow_plan()
+    assert plan.epochs == 9 and plan.short
+    # 21 epochs: (20 + 10 + 1 + 21 * 56) / 60 = 20.1 minutes.
+    assert plan.minutes_for(21) == pytest.approx(20.1166, abs=1e-3)
+    first, second = plan.summary().split("\n")
+    assert first.endswith("so 9 epochs; --epochs 9 repeats this run")
+    assert "Fewer epochs than the 21 behind the documented scores" in second
+    assert second.endswith("train --epochs 21 (about 20 min here)")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [dict(measured=None), dict(measured=9), dict(cap=9), dict(evaluation=0.0, eval_every=0, measured=10)],
+    ids=["no documented epochs", "as many as documented", "epochs capped by the user", "enough epochs"],
+)
+def test_a_plan_that_is_not_short_is_one_line(changes):
+    plan = slow_plan(**changes)
+    assert not plan.short and "\n" not in plan.summary()
+
+
+@pytest.mark.parametrize(
+    ("arch", "minutes", "measured"),
+    [("dcgan", None, 21), ("dcgan", 9.5, 21), ("dcgan", 5.0, None), ("cdcgan", None, 18), ("gan", 1.0, None)],
+)
+def test_only_the_default_budget_compares_with_the_documented_epochs(tiny_config, monkeypatch, arch, minutes, measured):
+    # Only the recipe's own minutes were measured; a budget the user chose plans what it plans.
+    seen = {}
+
+    def fake_plan(config, started, build, dataset, make_callbacks, steps_per_epoch, measured=None):
+        seen["measured"] = measured
+        return slow_plan(measured=measured)
+
+    monkeypatch.setattr(budget, "plan_epochs", fake_plan)
+    config = dataclasses.replace(tiny_config, arch=arch, epochs=None, minutes=minutes).validate()
+    x, y = training.data.load_mnist(config.data)
+    training.plan_epochs(config, None, x, y, time.perf_counter(), verbose=0)
+    assert seen["measured"] == measured
+
+
 class Sleep(keras.callbacks.Callback):
     def __init__(self, seconds):
         super().__init__()

@@ -292,9 +292,9 @@ FAST_RECIPE = {
 # dcgan's decay makes moot, and, at its own rates, from the same 40% decay (docs/results.md, 2026-12-07).
 DCGAN_RECIPE = {**FAST_RECIPE, "minutes": 9.5, "lr": 2e-3, "d_lr": 4e-3, "lr_decay": 0.4}
 CDCGAN_RECIPE = {**FAST_RECIPE, "minutes": 14.0, "ema_kimg": 40.0, "lr_decay": 0.4}
-# What those budgets plan on the 2-core machine of the documented scores (docs/results.md, 2026-12-07:
-# dcgan 21 or 22, cdcgan 18 to 20; the lower counts). A CPU 2.5 times slower plans about 6 dcgan epochs
-# in the same minutes, and its digits are rougher: the plan says so, and what the full count costs.
+# The epochs those budgets plan on the 2-core machine of the documented scores (docs/results.md; the
+# lower of the counts seen there). A slower CPU plans fewer in the same minutes, and draws rougher
+# digits: its plan says so, and what these epochs would cost it.
 DCGAN_MEASURED_EPOCHS = 21
 CDCGAN_MEASURED_EPOCHS = 18
 

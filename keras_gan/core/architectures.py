@@ -57,6 +57,13 @@ class ArchSpec:
     defaults: Mapping = dataclasses.field(default_factory=dict)
     measured_epochs: int | None = None
 
+    def documented_epochs(self, minutes):
+        """`measured_epochs` when `minutes` is this architecture's own budget, else None.
+
+        Only the recipe's budget was measured; a budget the user chose plans what it plans.
+        """
+        return self.measured_epochs if minutes == self.defaults.get("minutes") else None
+
     @property
     def takes_d_width(self):
         """Whether the builder takes `d_width`, D's width at its last layer."""

@@ -193,9 +193,7 @@ def plan_epochs(config, strategy, x, y, started, stop=None, verbose=1):
 
     # Enough epochs of batches for the probe, however small the data.
     dataset, _ = data.make_dataset(x, y, config.batch_size, config.seed, 0, -(-budget.PROBE_STEPS // steps))
-    # The documented epochs apply to the default budget only: a budget the user chose plans what it plans.
-    spec = get_arch(config.arch)
-    measured = spec.measured_epochs if config.minutes == spec.defaults.get("minutes") else None
+    measured = get_arch(config.arch).documented_epochs(config.minutes)
     plan = budget.plan_epochs(config, started, build, dataset, probe_callbacks, steps, measured)
     if verbose:
         print(plan.summary(), flush=True)

@@ -121,6 +121,15 @@ def test_one_spec_per_arch_says_everything_about_it():
     assert all(set(spec.defaults) <= fields for spec in ARCHITECTURES.values())
 
 
+def test_documented_epochs_apply_to_the_recipes_own_budget_only():
+    dcgan = get_arch("dcgan")
+    assert dcgan.documented_epochs(dcgan.defaults["minutes"]) == dcgan.measured_epochs == 21
+    assert dcgan.documented_epochs(dcgan.defaults["minutes"] + 1) is None
+    # An architecture without a measured count has nothing to compare with.
+    assert get_arch("gan").measured_epochs is None
+    assert get_arch("gan").documented_epochs(get_arch("gan").defaults.get("minutes")) is None
+
+
 def test_dcgan_generator_draws_from_its_latent_code():
     """The code picked by z's first 10 entries changes the digit; those entries do nothing else."""
     generator, _ = build_networks("dcgan")
